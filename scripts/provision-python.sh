@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Provisions the Python worker environment: a project-local venv holding the pinned deephaven-server.
+# Idempotent: a stamp keyed by the requirement pins and the interpreter skips all work when nothing changed.
+# Prints the venv path on stdout.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+# Java 11+ with libjvm.so, Debian's shared libpython3.11 and venv support.
+java_home >/dev/null || apt_install openjdk-17-jre-headless
+java_home >/dev/null || die "no Java 11+ runtime with lib/server/libjvm.so found; install openjdk-17-jre-headless or set JAVA_HOME"
+if ! python_for_worker >/dev/null; then apt_install python3.11 libpython3.11 python3.11-venv; fi
+PY="$(python_for_worker)" || die "no CPython 3.11 with a shared libpython found; install python3.11 and libpython3.11"
+"$PY" -c 'import ensurepip, venv' 2>/dev/null || apt_install python3.11-venv
+
+stamp_value="$(requirements_hash) $("$PY" -c 'import sys;print(sys.version.split()[0])') $PY"
+stamp_file="$DH_MCP_VENV/.dh-mcp-stamp"
+if [ -f "$stamp_file" ] && [ "$(cat "$stamp_file")" = "$stamp_value" ] \
+   && "$DH_MCP_VENV/bin/python" -c 'import deephaven_server' 2>/dev/null; then
+  log "worker venv up to date: $DH_MCP_VENV"
+  echo "$DH_MCP_VENV"; exit 0
+fi
+
+download_wheels
+started=$(date +%s)
+# The stamp is written last, so an interrupted run is simply redone from scratch.
+rm -rf "$DH_MCP_VENV"
+"$PY" -m venv "$DH_MCP_VENV" >&2
+# --no-index: everything comes from the wheel cache, so a flaky network cannot half-install.
+env -u PIP_FIND_LINKS "$DH_MCP_VENV/bin/python" -m pip install -q --no-index --find-links "$DH_MCP_WHEELS" \
+  --no-compile -r "$DH_MCP_REQUIREMENTS" >&2 || die "installing deephaven-server into the venv failed"
+"$DH_MCP_VENV/bin/python" -c 'import deephaven_server' || die "the venv was built but cannot import deephaven_server"
+echo "$stamp_value" > "$stamp_file"
+log "worker venv ready in $(( $(date +%s) - started )) s: $DH_MCP_VENV ($(du -sh "$DH_MCP_VENV" | cut -f1))"
+echo "$DH_MCP_VENV"

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Provisions everything the workers need, idempotently and with caches:
+#   the Python worker venv, the Docker engine, and the python/groovy worker images.
+# DH_MCP_SKIP_DOCKER=1 skips the engine and images (venv-only machines).
+set -euo pipefail
+here="$(dirname "$0")"
+. "$here/lib.sh"
+t0=$(date +%s)
+bash "$here/provision-python.sh" >/dev/null
+if [ "${DH_MCP_SKIP_DOCKER:-0}" != 1 ]; then
+  bash "$here/provision-docker.sh"
+  bash "$here/build-images.sh" >/dev/null
+fi
+log "provisioning done in $(( $(date +%s) - t0 )) s"

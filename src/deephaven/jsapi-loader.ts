@@ -1,0 +1,100 @@
+import { createHash } from 'node:crypto';
+import { mkdir, writeFile, rename, access } from 'node:fs/promises';
+import http from 'node:http';
+import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { dh as DhType } from '@deephaven/jsapi-types';
+import { WorkerUnreachableError } from '../util/errors.js';
+
+export type Dh = typeof DhType;
+
+export interface TlsMaterial {
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+}
+
+/**
+ * Loads the JS API a worker serves at /jsapi/dh-core.js. Unlike jsapi-nodejs's loader this checks the HTTP
+ * status (a proxy's HTML page is never cached as code), honours the session's TLS material, fails fast when
+ * nothing listens, and stores the file under its content hash: workers of one version share one module, and
+ * concurrent processes never overwrite each other's files.
+ */
+const modules = new Map<string, Promise<Dh>>();
+
+export function jsapiCacheDir(): string {
+  const base = process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache');
+  return path.join(base, 'dh-mcp', 'jsapi');
+}
+
+export async function loadJsApi(serverUrl: string, tls?: TlsMaterial, timeoutMs = 10_000): Promise<Dh> {
+  const body = await download(new URL('jsapi/dh-core.js', serverUrl.endsWith('/') ? serverUrl : `${serverUrl}/`), tls, timeoutMs);
+  const sha = createHash('sha256').update(body).digest('hex').slice(0, 24);
+  let mod = modules.get(sha);
+  if (!mod) {
+    mod = importModule(sha, body);
+    modules.set(sha, mod);
+    mod.catch(() => modules.delete(sha));
+  }
+  return mod;
+}
+
+async function importModule(sha: string, body: Buffer): Promise<Dh> {
+  const dir = path.join(jsapiCacheDir(), sha);
+  const file = path.join(dir, 'dh-core.js');
+  try {
+    await access(file);
+  } catch {
+    await mkdir(dir, { recursive: true });
+    // The file is ESM in a .js file: a package.json with "type":"module" beside it makes Node agree.
+    await writeFile(path.join(dir, 'package.json'), '{"type":"module"}\n');
+    const tmp = `${file}.${process.pid}.tmp`;
+    await writeFile(tmp, body);
+    await rename(tmp, file);
+  }
+  // The GWT output expects a browser-like global object.
+  const g = globalThis as Record<string, unknown>;
+  g.self ??= globalThis;
+  g.window ??= globalThis;
+  const mod = (await import(pathToFileURL(file).href)) as { default: Dh };
+  return mod.default;
+}
+
+function download(url: URL, tls: TlsMaterial | undefined, timeoutMs: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const lib = url.protocol === 'https:' ? https : http;
+    const req = lib.get(
+      url,
+      { timeout: timeoutMs, ...(url.protocol === 'https:' && tls ? { ca: tls.ca, cert: tls.cert, key: tls.key } : {}) },
+      (res) => {
+        if (res.statusCode !== 200) {
+          res.resume();
+          reject(
+            new WorkerUnreachableError(
+              `GET ${url.origin}/jsapi/dh-core.js answered HTTP ${res.statusCode}; is this a Deephaven Community server?`,
+            ),
+          );
+          return;
+        }
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve(Buffer.concat(chunks)));
+        res.on('error', (e) => reject(new WorkerUnreachableError(`connection failed while loading the JS API: ${e.message}`)));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`connection timed out after ${timeoutMs} ms`)));
+    req.on('error', (e: NodeJS.ErrnoException) => {
+      const what =
+        e.code === 'ECONNREFUSED'
+          ? 'connection refused'
+          : e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN'
+            ? 'name or service not known'
+            : e.code === 'ECONNRESET'
+              ? 'connection reset'
+              : e.message;
+      reject(new WorkerUnreachableError(`cannot reach ${url.origin}: ${what}`));
+    });
+  });
+}
