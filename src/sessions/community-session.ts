@@ -1,0 +1,132 @@
+import { readFile } from 'node:fs/promises';
+import type { AuthType } from '../config/auth-type.js';
+import { SessionConfigurationError, errorMessage } from '../util/errors.js';
+import { logger } from '../util/logger.js';
+import { connectWorker, type WorkerConnection } from '../deephaven/worker-connection.js';
+import type { TlsMaterial } from '../deephaven/jsapi-loader.js';
+import { classifyFailure, type Liveness } from './liveness.js';
+import { makeSessionId, type SessionSource } from './session-id.js';
+
+/** How to reach a worker; resolved at connect time so a rotated env-var token is picked up. */
+export interface Endpoint {
+  host: string;
+  port: number;
+  useTls: boolean;
+  auth: AuthType;
+  /** Resolves the token at the moment of connecting (literal, env var, or generated). */
+  token: () => string | undefined;
+  tlsFiles?: { ca?: string | null; cert?: string | null; key?: string | null };
+}
+
+export function connectTimeoutMs(): number {
+  const s = Number(process.env.DH_MCP_SESSION_CONNECT_TIMEOUT_SECONDS ?? '30');
+  return Number.isFinite(s) && s > 0 ? s * 1000 : 30_000;
+}
+
+/**
+ * A Community worker the server can talk to, static (from config) or dynamic (created by a tool). Holds at
+ * most one connection, opened on first use, shared by concurrent callers, and replaced when it breaks.
+ */
+export class CommunitySession {
+  readonly id: string;
+  private current: Promise<WorkerConnection> | undefined;
+  private closed = false;
+
+  constructor(
+    readonly name: string,
+    readonly source: SessionSource,
+    readonly endpoint: Endpoint,
+    /** What the config says the language is, until the worker tells us. */
+    readonly configuredLanguage?: string,
+  ) {
+    this.id = makeSessionId('community', source, name);
+  }
+
+  get url(): string {
+    return `${this.endpoint.useTls ? 'https' : 'http'}://${this.endpoint.host}:${this.endpoint.port}`;
+  }
+
+  /** The live connection: opened on first use, shared by concurrent callers, re-opened once it broke. */
+  async connection(): Promise<WorkerConnection> {
+    for (;;) {
+      if (this.closed) throw new Error(`session '${this.id}' is closed`);
+      const pending = this.current;
+      if (!pending) {
+        const attempt = this.open();
+        this.current = attempt;
+        attempt.catch(() => {
+          if (this.current === attempt) this.current = undefined;
+        });
+        return attempt;
+      }
+      const c = await pending; // a failed attempt rejects every caller that waited on it
+      if (c.usable) return c;
+      if (this.current === pending) this.current = undefined;
+      await c.close();
+    }
+  }
+
+  /** The connection if one is open and healthy, without any network traffic. */
+  async cachedConnection(): Promise<WorkerConnection | undefined> {
+    const c = await this.current?.catch(() => undefined);
+    return c?.usable ? c : undefined;
+  }
+
+  async liveness(attemptToConnect: boolean): Promise<Liveness & { connection?: WorkerConnection }> {
+    if (!attemptToConnect) {
+      const c = await this.cachedConnection();
+      return c
+        ? { status: 'ONLINE', connection: c }
+        : { status: 'UNKNOWN', detail: 'not connected yet; call with attempt_to_connect=true to check the worker' };
+    }
+    try {
+      const connection = await this.connection();
+      return { status: 'ONLINE', connection };
+    } catch (e) {
+      return classifyFailure(e);
+    }
+  }
+
+  private async open(): Promise<WorkerConnection> {
+    const tls = await this.readTls();
+    const started = Date.now();
+    const conn = await connectWorker({
+      url: this.url,
+      auth: this.endpoint.auth,
+      token: this.endpoint.token(),
+      tls,
+      timeoutMs: connectTimeoutMs(),
+    });
+    logger.info({ session: this.id, ms: Date.now() - started }, 'connected to worker');
+    if (this.closed) {
+      await conn.close();
+      throw new Error(`session '${this.id}' was closed while connecting`);
+    }
+    return conn;
+  }
+
+  private async readTls(): Promise<TlsMaterial | undefined> {
+    const f = this.endpoint.tlsFiles;
+    if (!this.endpoint.useTls || !f) return undefined;
+    const read = async (p: string | null | undefined, what: string): Promise<Buffer | undefined> => {
+      if (!p) return undefined;
+      try {
+        return await readFile(p);
+      } catch (e) {
+        throw new SessionConfigurationError(`cannot read ${what} file '${p}' of session '${this.id}': ${errorMessage(e)}`);
+      }
+    };
+    return {
+      ca: await read(f.ca, 'tls_root_certs'),
+      cert: await read(f.cert, 'client_cert_chain'),
+      key: await read(f.key, 'client_private_key'),
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const c = await this.current?.catch(() => undefined);
+    this.current = undefined;
+    await c?.close();
+  }
+}
