@@ -1,0 +1,87 @@
+/**
+ * One interface for every way of starting a worker. The orchestrator picks a launcher by launch method and
+ * never branches on it otherwise.
+ */
+export type WorkerLanguage = 'python' | 'groovy';
+
+export interface LaunchSpec {
+  /** The session name; it names the container and the log lines. */
+  name: string;
+  auth: 'PSK' | 'ANONYMOUS';
+  /** The PSK, handed to the worker on its stdin; never in arguments, environment listings or logs. */
+  token?: string;
+  language: WorkerLanguage;
+  heapSizeGb: number;
+  extraJvmArgs: string[];
+  environment: Record<string, string>;
+  /** Labels identifying who owns the worker (server instance, session name, creation time). */
+  labels: Record<string, string>;
+}
+
+export interface DockerSpec extends LaunchSpec {
+  image: string;
+  memoryLimitGb?: number;
+  cpuLimit?: number;
+  volumes: string[];
+}
+
+export interface PythonSpec extends LaunchSpec {
+  venvPath: string;
+  /** The host port to bind (127.0.0.1 only). */
+  port: number;
+}
+
+export interface ReadyInfo {
+  port: number;
+  version?: string;
+  console?: string;
+}
+
+export interface WaitOptions {
+  timeoutMs: number;
+  signal?: AbortSignal;
+  onProgress?: (message: string) => void;
+}
+
+export interface LaunchedWorker {
+  readonly method: 'docker' | 'python';
+  /** Host port on 127.0.0.1 (known once launched). */
+  readonly port: number;
+  readonly pid?: number;
+  readonly containerId?: string;
+  /** Resolves on the worker's own ready line; rejects at once if it exits, errors, times out or is aborted. */
+  waitUntilReady(opts: WaitOptions): Promise<ReadyInfo>;
+  /** Stops the worker and frees everything it held. Idempotent; never throws. */
+  stop(): Promise<void>;
+  /** Whether the process or container is still running. */
+  isAlive(): Promise<boolean>;
+  /** The last lines the worker printed, for error messages. */
+  logTail(): string[];
+}
+
+/** `-Xmx`: whole gigabytes as `g`, fractions as whole megabytes (the JVM refuses `-Xmx2.5g`). */
+export function heapArg(gb: number): string {
+  return Number.isInteger(gb) ? `-Xmx${gb}g` : `-Xmx${Math.floor(gb * 1024)}m`;
+}
+
+/** The environment of the worker entry script (launchers/dh_worker.py), shared by both launchers. */
+export function workerEnvironment(spec: LaunchSpec): Record<string, string> {
+  return {
+    ...spec.environment,
+    DH_WORKER_AUTH: spec.auth === 'PSK' ? 'psk' : 'anonymous',
+    DH_WORKER_CONSOLE: spec.language,
+    DH_WORKER_JVM_ARGS: JSON.stringify([heapArg(spec.heapSizeGb), ...spec.extraJvmArgs]),
+    ...(spec.auth === 'PSK' && spec.token ? { DH_WORKER_SECRETS: 'stdin' } : {}),
+    PYTHONUNBUFFERED: '1',
+  };
+}
+
+export class LaunchError extends Error {
+  override name = 'LaunchError';
+  constructor(
+    message: string,
+    readonly logTail: string[] = [],
+  ) {
+    super(logTail.length ? `${message}\nLast worker output:\n${logTail.map((l) => `  ${l}`).join('\n')}` : message);
+  }
+}

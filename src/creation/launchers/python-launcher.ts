@@ -1,0 +1,156 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import { WORKER_ENTRY_SCRIPT, venvPython } from '../../util/paths.js';
+import { logger } from '../../util/logger.js';
+import { LaunchError, workerEnvironment, type LaunchedWorker, type PythonSpec, type ReadyInfo, type WaitOptions } from './launcher.js';
+import { WorkerOutput } from './worker-output.js';
+
+const STOP_GRACE_MS = 10_000;
+
+/** A JDK/JRE with libjvm.so: JAVA_HOME, else the usual Debian locations. */
+export function findJavaHome(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const candidates = [env.JAVA_HOME, '/usr/lib/jvm/java-17-openjdk-amd64', '/usr/lib/jvm/java-21-openjdk-amd64', '/usr/lib/jvm/default-java'];
+  return candidates.find((c) => c && existsSync(path.join(c, 'lib', 'server', 'libjvm.so')));
+}
+
+/** Fails fast, with the fix, when the venv cannot run a worker. */
+export function checkVenv(venv: string): void {
+  const python = venvPython(venv);
+  if (!existsSync(python)) {
+    throw new LaunchError(
+      `python_venv_path '${venv}' is not a Python venv (no ${python}); create it with scripts/provision-python.sh or python3 -m venv`,
+    );
+  }
+  const lib = path.join(venv, 'lib');
+  const hasServer = existsSync(lib) && readdirSync(lib).some((d) => existsSync(path.join(lib, d, 'site-packages', 'deephaven_server')));
+  if (!hasServer) {
+    throw new LaunchError(
+      `the venv '${venv}' has no deephaven-server; install it with '${python} -m pip install deephaven-server' or run scripts/provision-python.sh`,
+    );
+  }
+}
+
+/**
+ * Starts `launchers/dh_worker.py` with the venv's interpreter, bound to 127.0.0.1. The PSK goes through stdin;
+ * stdout/stderr are drained into a bounded tail. The worker gets its own process group and its own data,
+ * cache and config directories, so two workers never share state and a stop reaches every child.
+ */
+export async function launchPython(spec: PythonSpec): Promise<LaunchedWorker> {
+  checkVenv(spec.venvPath);
+  const javaHome = findJavaHome(spec.environment.JAVA_HOME ? spec.environment : process.env);
+  if (!javaHome) throw new LaunchError('no Java 11+ runtime found; install openjdk-17-jre-headless or set JAVA_HOME');
+  const home = await mkdtemp(path.join(os.tmpdir(), `dh-mcp-${spec.name}-`));
+  const env: Record<string, string> = {
+    ...stringEnv(process.env),
+    JAVA_HOME: javaHome,
+    DEEPHAVEN_DATA_DIR: path.join(home, 'data'),
+    DEEPHAVEN_CACHE_DIR: path.join(home, 'cache'),
+    DEEPHAVEN_CONFIG_DIR: path.join(home, 'config'),
+    ...workerEnvironment(spec),
+    DH_WORKER_HOST: '127.0.0.1',
+    DH_WORKER_PORT: String(spec.port),
+  };
+  // Our own secrets must not leak into a child's environment.
+  delete env.DH_MCP_HTTP_BEARER_TOKEN;
+  const child = execa(venvPython(spec.venvPath), [WORKER_ENTRY_SCRIPT], {
+    env,
+    extendEnv: false,
+    stdin: 'pipe',
+    stdout: 'pipe',
+    stderr: 'pipe',
+    detached: true,
+    cleanup: false,
+    reject: false,
+    buffer: false,
+    cwd: home,
+  });
+  return new PythonWorker(spec, child, home);
+}
+
+function stringEnv(e: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(e).filter((kv): kv is [string, string] => kv[1] !== undefined));
+}
+
+class PythonWorker implements LaunchedWorker {
+  readonly method = 'python' as const;
+  readonly port: number;
+  readonly pid: number | undefined;
+  private readonly output = new WorkerOutput();
+  private exited = false;
+  private readonly exit: Promise<void>;
+  private stopping: Promise<void> | undefined;
+
+  constructor(
+    private readonly spec: PythonSpec,
+    private readonly child: ResultPromise,
+    private readonly home: string,
+  ) {
+    this.port = spec.port;
+    this.pid = child.pid;
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => this.output.push(d));
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => this.output.push(d));
+    child.stdin?.on('error', () => undefined); // EPIPE when the worker dies early
+    if (spec.auth === 'PSK' && spec.token) child.stdin?.write(`${spec.token}\n`);
+    this.exit = child.then(
+      (r) => {
+        this.exited = true;
+        this.output.fail(
+          `the worker process exited during start (${r.signal ? `signal ${r.signal}` : `exit code ${r.exitCode}`})`,
+        );
+      },
+      () => {
+        this.exited = true;
+        this.output.fail('the worker process could not be started');
+      },
+    );
+  }
+
+  waitUntilReady(opts: WaitOptions): Promise<ReadyInfo> {
+    return this.output.waitUntilReady(opts, `python worker '${this.spec.name}' (pid ${this.pid})`);
+  }
+
+  async isAlive(): Promise<boolean> {
+    return !this.exited;
+  }
+
+  logTail(): string[] {
+    return this.output.lastLines();
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<void> {
+    const pid = this.pid;
+    if (!this.exited && pid) {
+      signalGroup(pid, 'SIGTERM');
+      const graceful = await Promise.race([this.exit.then(() => true), delay(STOP_GRACE_MS).then(() => false)]);
+      if (!graceful) {
+        logger.warn({ session: this.spec.name, pid }, 'worker ignored SIGTERM; killing it');
+        signalGroup(pid, 'SIGKILL');
+        await Promise.race([this.exit, delay(5000)]);
+      }
+    }
+    // The worker's process group may hold children that outlived it.
+    if (pid) signalGroup(pid, 'SIGKILL');
+    this.child.stdin?.destroy();
+    await rm(this.home, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+function signalGroup(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, sig);
+  } catch {
+    // Already gone.
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms).unref());
+}

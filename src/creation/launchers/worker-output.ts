@@ -1,0 +1,112 @@
+import { LaunchError, type ReadyInfo, type WaitOptions } from './launcher.js';
+
+const MARKER = 'DH-WORKER ';
+const TAIL_LINES = 40;
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
+
+interface WorkerEvent {
+  event: string;
+  port?: number;
+  version?: string;
+  console?: string;
+  message?: string;
+}
+
+/**
+ * Reads a worker's output: keeps a bounded tail for error messages, and turns the entry script's protocol lines
+ * into a ready promise that also fails at once on an error line or on exit. Shared by both launchers.
+ */
+export class WorkerOutput {
+  private readonly tail: string[] = [];
+  private partial = '';
+  private ready: ReadyInfo | undefined;
+  private failure: LaunchError | undefined;
+  private waiters: Array<() => void> = [];
+
+  /** Feeds raw output (stdout and stderr alike). */
+  push(chunk: string): void {
+    const text = this.partial + chunk;
+    const lines = text.split(/\r?\n/);
+    this.partial = lines.pop() ?? '';
+    for (const raw of lines) this.line(raw.replace(ANSI, ''));
+  }
+
+  private line(line: string): void {
+    if (line.startsWith(MARKER)) {
+      let ev: WorkerEvent | undefined;
+      try {
+        ev = JSON.parse(line.slice(MARKER.length)) as WorkerEvent;
+      } catch {
+        ev = undefined;
+      }
+      if (ev?.event === 'ready' && typeof ev.port === 'number') {
+        this.ready = { port: ev.port, version: ev.version, console: ev.console };
+      } else if (ev?.event === 'error') {
+        this.remember(`error: ${ev.message?.split('\n')[0] ?? 'unknown'}`);
+        this.fail(`the worker failed to start: ${ev.message?.split('\n').slice(0, 3).join(' ') ?? 'unknown error'}`);
+      }
+      this.notify();
+      return;
+    }
+    if (line.trim()) this.remember(line);
+  }
+
+  private remember(line: string): void {
+    this.tail.push(line.length > 500 ? `${line.slice(0, 500)}…` : line);
+    if (this.tail.length > TAIL_LINES) this.tail.shift();
+  }
+
+  /** Marks the start as failed (process exit, container death, launch error). First failure wins. */
+  fail(message: string): void {
+    this.failure ??= new LaunchError(message, this.lastLines());
+    this.notify();
+  }
+
+  lastLines(n = 15): string[] {
+    const partial = this.partial.trim() ? [this.partial] : [];
+    return [...this.tail, ...partial].slice(-n);
+  }
+
+  private notify(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  waitUntilReady(opts: WaitOptions, describe: string): Promise<ReadyInfo> {
+    return new Promise<ReadyInfo>((resolve, reject) => {
+      const started = Date.now();
+      let progressTimer: NodeJS.Timeout | undefined;
+      const finish = (): boolean => {
+        if (this.ready) return done(() => resolve(this.ready!));
+        if (this.failure) return done(() => reject(this.failure));
+        return false;
+      };
+      const done = (f: () => void): boolean => {
+        clearTimeout(timer);
+        clearInterval(progressTimer);
+        opts.signal?.removeEventListener('abort', onAbort);
+        f();
+        return true;
+      };
+      const check = (): void => {
+        if (!finish()) this.waiters.push(check);
+      };
+      const timer = setTimeout(() => {
+        this.fail(`${describe} did not report ready within ${Math.round(opts.timeoutMs / 1000)} s`);
+        finish();
+      }, opts.timeoutMs);
+      const onAbort = (): void => {
+        this.fail(`start of ${describe} was cancelled`);
+        finish();
+      };
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      if (opts.signal?.aborted) onAbort();
+      if (opts.onProgress) {
+        const p = opts.onProgress;
+        progressTimer = setInterval(() => p(`${describe} starting (${Math.round((Date.now() - started) / 1000)} s)`), 1000);
+      }
+      check();
+    });
+  }
+}
