@@ -59,7 +59,8 @@ export function parseServerArgs(argv: string[]): ServerArgs {
     throw new UserError(`--transport must be one of ${TRANSPORTS.join(', ')}, got '${v.transport}'`);
   }
   const port = Number(v.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port must be 0-65535, got '${v.port}'`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UserError(`--port must be 0-65535, got '${v.port}'`);
   return {
     transport: v.transport as TransportKind,
     host: v.host,

@@ -18,10 +18,13 @@ async function main(): Promise<void> {
 
   if (args.transport === 'stdio') {
     // stdout carries JSON-RPC only: anything a library prints goes to stderr instead.
+    // eslint-disable-next-line no-console -- rebinding, not printing
     console.log = console.info = console.debug = console.error;
   }
   // Code in the Deephaven JS API can throw from event callbacks; log it, never let it kill the server.
-  process.on('uncaughtException', (e) => logger.error({ err: errorMessage(e), stack: (e as Error).stack }, 'uncaught exception'));
+  process.on('uncaughtException', (e) =>
+    logger.error({ err: errorMessage(e), stack: (e as Error).stack }, 'uncaught exception'),
+  );
   process.on('unhandledRejection', (e) => logger.error({ err: errorMessage(e) }, 'unhandled rejection'));
 
   const state = await AppState.create();

@@ -24,11 +24,17 @@ export function normaliseAuthType(raw: string, field: string): AuthType {
   if (upper === 'ANONYMOUS' || raw === ANONYMOUS_HANDLER) return 'ANONYMOUS';
   if (upper === 'BASIC' || raw === BASIC_HANDLER) return 'BASIC';
   if (upper === PSK_HANDLER.toUpperCase())
-    throw new Error(`${field}: '${raw}' looks like the PSK handler with the wrong case; use "PSK" or '${PSK_HANDLER}'`);
+    throw new Error(
+      `${field}: '${raw}' looks like the PSK handler with the wrong case; use "PSK" or '${PSK_HANDLER}'`,
+    );
   if (upper === ANONYMOUS_HANDLER.toUpperCase())
-    throw new Error(`${field}: '${raw}' looks like the anonymous handler with the wrong case; use "Anonymous"`);
+    throw new Error(
+      `${field}: '${raw}' looks like the anonymous handler with the wrong case; use "Anonymous"`,
+    );
   if (!/^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)+$/.test(raw))
-    throw new Error(`${field}: '${raw}' is not a known auth type; use "PSK", "Anonymous", "Basic" or a handler class name`);
+    throw new Error(
+      `${field}: '${raw}' is not a known auth type; use "PSK", "Anonymous", "Basic" or a handler class name`,
+    );
   return { custom: raw };
 }
 

@@ -24,7 +24,8 @@ export function formatPath(path: readonly PropertyKey[]): string {
 
 export function describeIssues(error: z.ZodError): string[] {
   return error.issues.map((iss) => {
-    // Record-key issues carry the offending key in the path already; the message says what is wrong.
-    return `${formatPath(iss.path)}: ${iss.message}`;
+    // Record-key issues wrap the key's own issue: its message is the one that says what is wrong.
+    const inner = iss.code === 'invalid_key' ? iss.issues[0]?.message : undefined;
+    return `${formatPath(iss.path)}: ${inner ?? iss.message}`;
   });
 }

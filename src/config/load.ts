@@ -17,9 +17,13 @@ export interface LoadedConfig {
 export type ConfigLocation = { kind: 'file'; path: string; fromEnv: boolean } | { kind: 'embedded' };
 
 /** Discovery order: $DH_MCP_CONFIG_FILE, else ./deephaven_mcp.json, else the embedded default. */
-export async function locateConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Promise<ConfigLocation> {
+export async function locateConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  cwd = process.cwd(),
+): Promise<ConfigLocation> {
   const fromEnv = env[CONFIG_ENV_VAR];
-  if (fromEnv !== undefined && fromEnv.trim() !== '') return { kind: 'file', path: path.resolve(cwd, fromEnv), fromEnv: true };
+  if (fromEnv !== undefined && fromEnv.trim() !== '')
+    return { kind: 'file', path: path.resolve(cwd, fromEnv), fromEnv: true };
   const local = path.join(cwd, DEFAULT_CONFIG_FILE);
   try {
     await readFile(local);
@@ -89,9 +93,14 @@ function checkAuthTypes(config: DhMcpConfig): string[] {
     const field = 'community.session_creation.defaults.auth_type';
     try {
       const a = normaliseAuthType(d.auth_type, field);
-      if (a === 'BASIC') problems.push(`${field}: Basic is not supported for created workers (it needs a user database); use "PSK" or "Anonymous"`);
+      if (a === 'BASIC')
+        problems.push(
+          `${field}: Basic is not supported for created workers (it needs a user database); use "PSK" or "Anonymous"`,
+        );
       else if (typeof a !== 'string')
-        problems.push(`${field}: created workers support "PSK" or "Anonymous", not the custom handler '${a.custom}'`);
+        problems.push(
+          `${field}: created workers support "PSK" or "Anonymous", not the custom handler '${a.custom}'`,
+        );
     } catch (e) {
       problems.push((e as Error).message);
     }

@@ -37,11 +37,17 @@ const bool = z.boolean({ error: (iss) => `expected true or false, got ${describe
 const nonEmpty = str.min(1, { error: 'must not be empty' });
 
 /** Case-insensitive enumeration, normalised to the listed spelling. */
-function caseInsensitiveEnum<const T extends readonly [string, ...string[]]>(values: T, normalise: (v: string) => string) {
+function caseInsensitiveEnum<const T extends readonly [string, ...string[]]>(
+  values: T,
+  normalise: (v: string) => string,
+) {
   return str.transform((v, ctx) => {
     const n = normalise(v);
     if (!(values as readonly string[]).includes(n)) {
-      ctx.addIssue({ code: 'custom', message: `must be one of ${values.map((x) => `'${x}'`).join(', ')}, got '${v}'` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be one of ${values.map((x) => `'${x}'`).join(', ')}, got '${v}'`,
+      });
       return z.NEVER;
     }
     return n as T[number];
@@ -99,7 +105,7 @@ export const StaticSessionSchema = strict({
     ctx.addIssue({
       code: 'custom',
       path: ['use_tls'],
-      message: "TLS files are set but 'use_tls' is not true; set \"use_tls\": true",
+      message: 'TLS files are set but \'use_tls\' is not true; set "use_tls": true',
     });
   }
 });
@@ -147,7 +153,8 @@ export const SessionCreationDefaultsSchema = strict({
     ctx.addIssue({
       code: 'custom',
       path: ['docker_image'],
-      message: "'docker_image' and 'programming_language' are both set; the image decides the language, keep only one",
+      message:
+        "'docker_image' and 'programming_language' are both set; the image decides the language, keep only one",
     });
   }
 });
@@ -188,7 +195,11 @@ const EnterpriseSystemSchema = strict({
         message: "auth_type 'password' needs exactly one of 'password' and 'password_env_var'",
       });
   } else if (s.private_key === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['private_key'], message: "auth_type 'private_key' needs 'private_key'" });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['private_key'],
+      message: "auth_type 'private_key' needs 'private_key'",
+    });
   }
 });
 export type EnterpriseSystemConfig = z.infer<typeof EnterpriseSystemSchema>;
@@ -196,7 +207,8 @@ export type EnterpriseSystemConfig = z.infer<typeof EnterpriseSystemSchema>;
 /** Names become parts of session ids and container names: keep them to a portable grammar. */
 export const SESSION_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 const sessionName = str.regex(SESSION_NAME_RE, {
-  error: 'session names use letters, digits, "_", "." and "-", start with a letter or digit, 63 characters at most',
+  error:
+    'session names use letters, digits, "_", "." and "-", start with a letter or digit, 63 characters at most',
 });
 
 export const ConfigSchema = strict({

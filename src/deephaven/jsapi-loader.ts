@@ -30,7 +30,11 @@ export function jsapiCacheDir(): string {
 }
 
 export async function loadJsApi(serverUrl: string, tls?: TlsMaterial, timeoutMs = 10_000): Promise<Dh> {
-  const body = await download(new URL('jsapi/dh-core.js', serverUrl.endsWith('/') ? serverUrl : `${serverUrl}/`), tls, timeoutMs);
+  const body = await download(
+    new URL('jsapi/dh-core.js', serverUrl.endsWith('/') ? serverUrl : `${serverUrl}/`),
+    tls,
+    timeoutMs,
+  );
   const sha = createHash('sha256').update(body).digest('hex').slice(0, 24);
   let mod = modules.get(sha);
   if (!mod) {
@@ -67,7 +71,10 @@ function download(url: URL, tls: TlsMaterial | undefined, timeoutMs: number): Pr
     const lib = url.protocol === 'https:' ? https : http;
     const req = lib.get(
       url,
-      { timeout: timeoutMs, ...(url.protocol === 'https:' && tls ? { ca: tls.ca, cert: tls.cert, key: tls.key } : {}) },
+      {
+        timeout: timeoutMs,
+        ...(url.protocol === 'https:' && tls ? { ca: tls.ca, cert: tls.cert, key: tls.key } : {}),
+      },
       (res) => {
         if (res.statusCode !== 200) {
           res.resume();
@@ -81,7 +88,9 @@ function download(url: URL, tls: TlsMaterial | undefined, timeoutMs: number): Pr
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => resolve(Buffer.concat(chunks)));
-        res.on('error', (e) => reject(new WorkerUnreachableError(`connection failed while loading the JS API: ${e.message}`)));
+        res.on('error', (e) =>
+          reject(new WorkerUnreachableError(`connection failed while loading the JS API: ${e.message}`)),
+        );
       },
     );
     req.on('timeout', () => req.destroy(new Error(`connection timed out after ${timeoutMs} ms`)));

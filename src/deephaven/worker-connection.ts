@@ -1,8 +1,19 @@
 import { NodeHttp2gRPCTransport } from '@deephaven/jsapi-nodejs';
 import type { dh as DhType } from '@deephaven/jsapi-types';
 import type { SecureClientSessionOptions } from 'node:http2';
-import { ANONYMOUS_HANDLER, PSK_HANDLER, type AuthType, authTypeLabel, loginType } from '../config/auth-type.js';
-import { AuthenticationError, SessionConfigurationError, WorkerUnreachableError, errorMessage } from '../util/errors.js';
+import {
+  ANONYMOUS_HANDLER,
+  PSK_HANDLER,
+  type AuthType,
+  authTypeLabel,
+  loginType,
+} from '../config/auth-type.js';
+import {
+  AuthenticationError,
+  SessionConfigurationError,
+  WorkerUnreachableError,
+  errorMessage,
+} from '../util/errors.js';
 import { logger } from '../util/logger.js';
 import { withTimeout } from '../util/timeout.js';
 import { loadJsApi, type Dh, type TlsMaterial } from './jsapi-loader.js';
@@ -44,12 +55,18 @@ export class WorkerConnection {
     readonly info: WorkerInfo,
     readonly url: string,
   ) {
+    // We reconnect lazily on the next call; the API's own endless background retries would only add noise.
     const markBroken = (why: string) => () => {
-      if (!this.closed && !this.broken) logger.info({ url }, `connection to worker lost (${why})`);
+      if (this.closed || this.broken) return;
+      logger.info({ url }, `connection to worker lost (${why})`);
       this.broken = true;
+      setImmediate(() => safeDisconnect(client));
     };
     client.addEventListener(dh.CoreClient.EVENT_DISCONNECT, markBroken('disconnect'));
-    client.addEventListener(dh.CoreClient.EVENT_RECONNECT_AUTH_FAILED, markBroken('re-authentication failed'));
+    client.addEventListener(
+      dh.CoreClient.EVENT_RECONNECT_AUTH_FAILED,
+      markBroken('re-authentication failed'),
+    );
     ide.addEventListener(dh.IdeConnection.EVENT_SHUTDOWN, markBroken('worker shut down'));
   }
 
@@ -99,12 +116,20 @@ function credentials(dh: Dh, auth: AuthType, token: string | undefined): DhType.
     case 'ANONYMOUS':
       return { type: dh.CoreClient.LOGIN_TYPE_ANONYMOUS };
     case 'PSK':
-      if (!token) throw new SessionConfigurationError('auth_type PSK needs a token; set auth_token or auth_token_env_var');
+      if (!token)
+        throw new SessionConfigurationError(
+          'auth_type PSK needs a token; set auth_token or auth_token_env_var',
+        );
       return { type: PSK_HANDLER, token };
     case 'BASIC': {
       const i = token?.indexOf(':') ?? -1;
-      if (!token || i < 0) throw new SessionConfigurationError('auth_type Basic needs auth_token in the form "user:password"');
-      return { type: dh.CoreClient.LOGIN_TYPE_PASSWORD, username: token.slice(0, i), token: token.slice(i + 1) };
+      if (!token || i < 0)
+        throw new SessionConfigurationError('auth_type Basic needs auth_token in the form "user:password"');
+      return {
+        type: dh.CoreClient.LOGIN_TYPE_PASSWORD,
+        username: token.slice(0, i),
+        token: token.slice(i + 1),
+      };
     }
     default:
       return { type: loginType(auth), token: token ?? '' };
@@ -130,7 +155,9 @@ export async function connectWorker(opts: ConnectOptions): Promise<WorkerConnect
   const creds0 = opts.auth; // validated before any network traffic
   const dh = await loadJsApi(url, opts.tls, Math.min(left(), 10_000));
   const creds = credentials(dh, creds0, opts.token);
-  const transportFactory = NodeHttp2gRPCTransport.createFactory({ sessionOptions: tlsSessionOptions(opts.tls) });
+  const transportFactory = NodeHttp2gRPCTransport.createFactory({
+    sessionOptions: tlsSessionOptions(opts.tls),
+  });
   const client = new dh.CoreClient(url, { transportFactory });
   let handlers: string[];
   try {
@@ -142,7 +169,9 @@ export async function connectWorker(opts: ConnectOptions): Promise<WorkerConnect
       .filter(Boolean);
   } catch (e) {
     safeDisconnect(client);
-    throw new WorkerUnreachableError(`connection failed: ${url} did not answer the Deephaven handshake (${errorMessage(e)})`);
+    throw new WorkerUnreachableError(
+      `connection failed: ${url} did not answer the Deephaven handshake (${errorMessage(e)})`,
+    );
   }
   const wanted = handlerFor(opts.auth);
   if (wanted && handlers.length && !handlers.includes(wanted)) {
@@ -153,15 +182,21 @@ export async function connectWorker(opts: ConnectOptions): Promise<WorkerConnect
   }
   try {
     await withTimeout(client.login(creds), left(), `login to ${url}`);
-  } catch (e) {
+  } catch {
     safeDisconnect(client);
     // The handshake worked, so a rejected login means the credentials were refused.
-    throw new AuthenticationError(`the worker at ${url} rejected the ${authTypeLabel(opts.auth)} credentials`);
+    throw new AuthenticationError(
+      `the worker at ${url} rejected the ${authTypeLabel(opts.auth)} credentials`,
+    );
   }
   try {
     const ide = await withTimeout(client.getAsIdeConnection(), left(), 'opening the IDE connection');
-    const config = new Map(toPairs(await withTimeout(client.getServerConfigValues(), left(), 'reading server configuration')));
-    const consoleTypes = Array.from(await withTimeout(ide.getConsoleTypes(), left(), 'reading console types'));
+    const config = new Map(
+      toPairs(await withTimeout(client.getServerConfigValues(), left(), 'reading server configuration')),
+    );
+    const consoleTypes = Array.from(
+      await withTimeout(ide.getConsoleTypes(), left(), 'reading console types'),
+    );
     return new WorkerConnection(
       dh,
       client,

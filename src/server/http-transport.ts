@@ -43,7 +43,10 @@ export async function startHttp(opts: HttpOptions): Promise<RunningHttp> {
     if (!m) return false;
     const name = m[1]!;
     if (m[2] && Number(m[2]) !== boundPort) return false;
-    const allowed = new Set([opts.host.toLowerCase(), ...(opts.allowedHosts ?? []).map((h) => h.toLowerCase())]);
+    const allowed = new Set([
+      opts.host.toLowerCase(),
+      ...(opts.allowedHosts ?? []).map((h) => h.toLowerCase()),
+    ]);
     if (LOOPBACK.has(opts.host)) for (const l of LOOPBACK) allowed.add(l);
     return allowed.has(name);
   };
@@ -71,8 +74,10 @@ export async function startHttp(opts: HttpOptions): Promise<RunningHttp> {
     if (url.pathname === '/health' && req.method === 'GET') {
       return json(res, 200, { status: 'ok' });
     }
-    if (!hostAllowed(req.headers.host)) return json(res, 403, rpcError(`Host '${req.headers.host ?? ''}' is not allowed`));
-    if (!originAllowed(req.headers.origin)) return json(res, 403, rpcError(`Origin '${req.headers.origin}' is not allowed`));
+    if (!hostAllowed(req.headers.host))
+      return json(res, 403, rpcError(`Host '${req.headers.host ?? ''}' is not allowed`));
+    if (!originAllowed(req.headers.origin))
+      return json(res, 403, rpcError(`Origin '${req.headers.origin}' is not allowed`));
     if (!tokenOk(req)) {
       res.setHeader('WWW-Authenticate', 'Bearer');
       return json(res, 401, rpcError('missing or wrong bearer token'));
@@ -84,8 +89,10 @@ export async function startHttp(opts: HttpOptions): Promise<RunningHttp> {
       if (req.method === 'POST') {
         const body = await readJson(req);
         if (existing) return existing.transport.handleRequest(req, res, body);
-        if (sid !== undefined) return json(res, 404, rpcError('unknown or expired MCP session; initialize again'));
-        if (!isInitializeRequest(body)) return json(res, 400, rpcError('the first request of a session must be initialize'));
+        if (sid !== undefined)
+          return json(res, 404, rpcError('unknown or expired MCP session; initialize again'));
+        if (!isInitializeRequest(body))
+          return json(res, 400, rpcError('the first request of a session must be initialize'));
         const server = opts.newServer();
         const transport = new StreamableHTTPServerTransport({
           sessionIdGenerator: () => randomUUID(),
@@ -137,7 +144,10 @@ export async function startHttp(opts: HttpOptions): Promise<RunningHttp> {
     httpServer.listen(opts.port, opts.host, () => resolve());
   });
   boundPort = (httpServer.address() as AddressInfo).port;
-  logger.info({ host: opts.host, port: boundPort, auth: opts.bearerToken ? 'bearer' : 'none' }, 'MCP HTTP transport listening (/mcp, /sse, /health)');
+  logger.info(
+    { host: opts.host, port: boundPort, auth: opts.bearerToken ? 'bearer' : 'none' },
+    'MCP HTTP transport listening (/mcp, /sse, /health)',
+  );
 
   return {
     port: boundPort,

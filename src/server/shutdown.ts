@@ -1,12 +1,16 @@
 import { logger } from '../util/logger.js';
 
-export type ShutdownReason = 'SIGINT' | 'SIGTERM' | 'SIGHUP' | 'stdin closed' | 'transport closed' | 'fatal error';
+export type ShutdownReason =
+  'SIGINT' | 'SIGTERM' | 'SIGHUP' | 'stdin closed' | 'transport closed' | 'fatal error';
 
 /**
  * Runs the cleanup once, whatever triggers it first, and exits. A deadline bounds the cleanup so an MCP
  * client's own kill timer never finds us half-way; a second signal exits at once.
  */
-export function installShutdown(cleanup: () => Promise<void>, deadlineMs = 12_000): (reason: ShutdownReason) => void {
+export function installShutdown(
+  cleanup: () => Promise<void>,
+  deadlineMs = 12_000,
+): (reason: ShutdownReason) => void {
   let started = false;
   const shutdown = (reason: ShutdownReason): void => {
     if (started) {

@@ -77,7 +77,10 @@ export class CommunitySession {
       const c = await this.cachedConnection();
       return c
         ? { status: 'ONLINE', connection: c }
-        : { status: 'UNKNOWN', detail: 'not connected yet; call with attempt_to_connect=true to check the worker' };
+        : {
+            status: 'UNKNOWN',
+            detail: 'not connected yet; call with attempt_to_connect=true to check the worker',
+          };
     }
     try {
       const connection = await this.connection();
@@ -113,7 +116,9 @@ export class CommunitySession {
       try {
         return await readFile(p);
       } catch (e) {
-        throw new SessionConfigurationError(`cannot read ${what} file '${p}' of session '${this.id}': ${errorMessage(e)}`);
+        throw new SessionConfigurationError(
+          `cannot read ${what} file '${p}' of session '${this.id}': ${errorMessage(e)}`,
+        );
       }
     };
     return {

@@ -1,4 +1,10 @@
-import { AuthenticationError, SessionConfigurationError, WorkerUnreachableError, TimeoutError, errorMessage } from '../util/errors.js';
+import {
+  AuthenticationError,
+  SessionConfigurationError,
+  WorkerUnreachableError,
+  TimeoutError,
+  errorMessage,
+} from '../util/errors.js';
 
 export const LIVENESS_STATUSES = ['ONLINE', 'OFFLINE', 'UNAUTHORIZED', 'MISCONFIGURED', 'UNKNOWN'] as const;
 export type LivenessStatus = (typeof LIVENESS_STATUSES)[number];

@@ -47,7 +47,11 @@ export class SessionRegistry {
   async closeAll(): Promise<void> {
     const all = this.list();
     await Promise.all(
-      all.map((s) => s.close().catch((e: unknown) => logger.warn({ session: s.id, err: String(e) }, 'closing session failed'))),
+      all.map((s) =>
+        s
+          .close()
+          .catch((e: unknown) => logger.warn({ session: s.id, err: String(e) }, 'closing session failed')),
+      ),
     );
   }
 }

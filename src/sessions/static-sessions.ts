@@ -4,7 +4,10 @@ import { resolveToken } from '../config/tokens.js';
 import { CommunitySession } from './community-session.js';
 
 /** The sessions listed under community.sessions, in config order. */
-export function staticSessionsFromConfig(config: DhMcpConfig, env: NodeJS.ProcessEnv = process.env): CommunitySession[] {
+export function staticSessionsFromConfig(
+  config: DhMcpConfig,
+  env: NodeJS.ProcessEnv = process.env,
+): CommunitySession[] {
   return Object.entries(config.community?.sessions ?? {}).map(([name, s]) => staticSession(name, s, env));
 }
 

@@ -16,7 +16,12 @@ export function registerAdminTools(server: McpServer, state: AppState): void {
         'is closed and workers created by session_community_create are stopped (as in the reference server).',
       input: {},
       output: {},
-      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
+      annotations: {
+        readOnlyHint: false,
+        destructiveHint: true,
+        idempotentHint: false,
+        openWorldHint: false,
+      },
     },
     async () => {
       await state.reload();
@@ -34,11 +39,19 @@ export function registerAdminTools(server: McpServer, state: AppState): void {
         'redacted configuration. This build has no Enterprise client, so every listed system reports ' +
         'status UNAVAILABLE with the reason.',
       input: {
-        attempt_to_connect: z.boolean().default(false).describe('Accepted for compatibility; no Enterprise client exists in this build'),
+        attempt_to_connect: z
+          .boolean()
+          .default(false)
+          .describe('Accepted for compatibility; no Enterprise client exists in this build'),
       },
       output: {
         systems: z.array(
-          z.object({ name: z.string(), status: z.string(), detail: z.string(), config: z.record(z.string(), z.unknown()) }),
+          z.object({
+            name: z.string(),
+            status: z.string(),
+            detail: z.string(),
+            config: z.record(z.string(), z.unknown()),
+          }),
         ),
       },
       annotations: READ_ONLY,
@@ -47,7 +60,8 @@ export function registerAdminTools(server: McpServer, state: AppState): void {
       systems: Object.entries(state.config.enterprise?.systems ?? {}).map(([name, cfg]) => ({
         name,
         status: 'UNAVAILABLE',
-        detail: 'this dh-mcp build has no Deephaven Enterprise (Core+) client; the configuration was validated only',
+        detail:
+          'this dh-mcp build has no Deephaven Enterprise (Core+) client; the configuration was validated only',
         config: redactConfig(cfg as Record<string, unknown>),
       })),
     }),

@@ -27,9 +27,15 @@ export function summarise(s: CommunitySession): z.infer<typeof SessionSummary> {
 }
 
 /** Extra details a session kind contributes (dynamic sessions add launch facts); registered by issue owners. */
-export type DetailContributor = (s: CommunitySession) => Promise<Record<string, unknown>> | Record<string, unknown>;
+export type DetailContributor = (
+  s: CommunitySession,
+) => Promise<Record<string, unknown>> | Record<string, unknown>;
 
-export function registerSessionTools(server: McpServer, state: AppState, contributors: DetailContributor[] = []): void {
+export function registerSessionTools(
+  server: McpServer,
+  state: AppState,
+  contributors: DetailContributor[] = [],
+): void {
   defineTool(
     server,
     'sessions_list',
@@ -78,7 +84,11 @@ export function registerSessionTools(server: McpServer, state: AppState, contrib
         liveness_detail: live.detail,
         programming_language: language,
         programming_language_version:
-          language === 'python' ? info?.pythonVersion : language === 'groovy' ? info?.groovyVersion : undefined,
+          language === 'python'
+            ? info?.pythonVersion
+            : language === 'groovy'
+              ? info?.groovyVersion
+              : undefined,
         deephaven_community_version: info?.deephavenVersion,
         connection_url: s.url,
       };

@@ -1,6 +1,11 @@
 import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import type { CallToolResult, ServerNotification, ServerRequest, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type {
+  CallToolResult,
+  ServerNotification,
+  ServerRequest,
+  ToolAnnotations,
+} from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { errorMessage } from '../util/errors.js';
 import { logger } from '../util/logger.js';
@@ -19,12 +24,18 @@ export function okResult<T extends Record<string, unknown>>(data: T): CallToolRe
 
 export function errorResult(message: string): CallToolResult {
   const body = { success: false, error: message, isError: true };
-  return { content: [{ type: 'text', text: JSON.stringify(body, null, 2) }], structuredContent: body, isError: true };
+  return {
+    content: [{ type: 'text', text: JSON.stringify(body, null, 2) }],
+    structuredContent: body,
+    isError: true,
+  };
 }
 
 /** The output schema of a tool: its success fields (optional, since errors omit them) plus the error fields. */
 export function outputSchema<S extends z.ZodRawShape>(successShape: S) {
-  const optional = Object.fromEntries(Object.entries(successShape).map(([k, v]) => [k, (v as z.ZodType).optional()]));
+  const optional = Object.fromEntries(
+    Object.entries(successShape).map(([k, v]) => [k, (v as z.ZodType).optional()]),
+  );
   return z.object({
     success: z.boolean().describe('true when the call worked; false with error and isError otherwise'),
     error: z.string().optional().describe('what went wrong, when success is false'),
@@ -33,7 +44,12 @@ export function outputSchema<S extends z.ZodRawShape>(successShape: S) {
   });
 }
 
-export const READ_ONLY: ToolAnnotations = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false };
+export const READ_ONLY: ToolAnnotations = {
+  readOnlyHint: true,
+  destructiveHint: false,
+  idempotentHint: true,
+  openWorldHint: false,
+};
 
 interface ToolSpec<I extends z.ZodRawShape, O extends z.ZodRawShape> {
   title: string;

@@ -16,7 +16,9 @@ export async function writeConfig(config: unknown, dir?: string): Promise<string
 }
 
 /** The real server wired to an SDK client over the in-memory transport. */
-export async function inMemoryServer(configFile: string): Promise<{ client: Client; state: AppState; close(): Promise<void> }> {
+export async function inMemoryServer(
+  configFile: string,
+): Promise<{ client: Client; state: AppState; close(): Promise<void> }> {
   const state = await AppState.create(() => readConfigFile(configFile));
   const server = createMcpServer(state);
   const [a, b] = InMemoryTransport.createLinkedPair();
@@ -35,14 +37,20 @@ export async function inMemoryServer(configFile: string): Promise<{ client: Clie
 }
 
 /** Calls a tool and returns its structured body; the JSON text must say the same. */
-export async function call(client: Client, name: string, args: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+export async function call(
+  client: Client,
+  name: string,
+  args: Record<string, unknown> = {},
+): Promise<Record<string, unknown>> {
   const r = (await client.callTool({ name, arguments: args })) as CallToolResult;
   const text = r.content?.[0];
   if (!text || text.type !== 'text') throw new Error(`tool ${name} returned no text content`);
   const body = JSON.parse(text.text) as Record<string, unknown>;
   if (r.structuredContent) {
-    if (JSON.stringify(r.structuredContent) !== JSON.stringify(body)) throw new Error('structuredContent differs from the JSON text');
+    if (JSON.stringify(r.structuredContent) !== JSON.stringify(body))
+      throw new Error('structuredContent differs from the JSON text');
   }
-  if ((body.success === false) !== (r.isError === true)) throw new Error(`isError (${r.isError}) disagrees with success (${String(body.success)})`);
+  if ((body.success === false) !== (r.isError === true))
+    throw new Error(`isError (${r.isError}) disagrees with success (${String(body.success)})`);
   return body;
 }

@@ -20,7 +20,12 @@ export function newToken(): string {
   return randomBytes(16).toString('hex');
 }
 
-export async function startVenvWorker(opts: { auth: 'PSK' | 'ANONYMOUS'; language?: WorkerLanguage; port?: number; token?: string }): Promise<TestWorker> {
+export async function startVenvWorker(opts: {
+  auth: 'PSK' | 'ANONYMOUS';
+  language?: WorkerLanguage;
+  port?: number;
+  token?: string;
+}): Promise<TestWorker> {
   const token = opts.auth === 'PSK' ? (opts.token ?? newToken()) : undefined;
   const port = opts.port ?? (await freePort());
   const worker = await launchPython({
@@ -44,7 +49,11 @@ export async function startVenvWorker(opts: { auth: 'PSK' | 'ANONYMOUS'; languag
   return { worker, port, url: `http://127.0.0.1:${port}`, token, stop: () => worker.stop() };
 }
 
-export async function startDockerWorker(opts: { auth: 'PSK' | 'ANONYMOUS'; language: 'Python' | 'Groovy'; name: string }): Promise<TestWorker> {
+export async function startDockerWorker(opts: {
+  auth: 'PSK' | 'ANONYMOUS';
+  language: 'Python' | 'Groovy';
+  name: string;
+}): Promise<TestWorker> {
   const token = opts.auth === 'PSK' ? newToken() : undefined;
   const worker = await launchDocker({
     name: opts.name,
@@ -64,5 +73,11 @@ export async function startDockerWorker(opts: { auth: 'PSK' | 'ANONYMOUS'; langu
     await worker.stop();
     throw e;
   }
-  return { worker, port: worker.port, url: `http://127.0.0.1:${worker.port}`, token, stop: () => worker.stop() };
+  return {
+    worker,
+    port: worker.port,
+    url: `http://127.0.0.1:${worker.port}`,
+    token,
+    stop: () => worker.stop(),
+  };
 }

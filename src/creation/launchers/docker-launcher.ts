@@ -2,7 +2,14 @@ import type Docker from 'dockerode';
 import { dockerClient } from '../docker-client.js';
 import { errorMessage } from '../../util/errors.js';
 import { logger } from '../../util/logger.js';
-import { LaunchError, workerEnvironment, type DockerSpec, type LaunchedWorker, type ReadyInfo, type WaitOptions } from './launcher.js';
+import {
+  LaunchError,
+  workerEnvironment,
+  type DockerSpec,
+  type LaunchedWorker,
+  type ReadyInfo,
+  type WaitOptions,
+} from './launcher.js';
 import { WorkerOutput } from './worker-output.js';
 
 const WORKER_PORT = '10000/tcp';
@@ -65,9 +72,19 @@ export async function launchDocker(spec: DockerSpec): Promise<LaunchedWorker> {
   }
   const output = new WorkerOutput();
   try {
-    const stream = await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true });
+    const stream = await container.attach({
+      stream: true,
+      stdin: true,
+      stdout: true,
+      stderr: true,
+      hijack: true,
+    });
     const sink = { write: (c: Buffer) => (output.push(c.toString('utf8')), true) };
-    docker.modem.demuxStream(stream, sink as unknown as NodeJS.WritableStream, sink as unknown as NodeJS.WritableStream);
+    docker.modem.demuxStream(
+      stream,
+      sink as unknown as NodeJS.WritableStream,
+      sink as unknown as NodeJS.WritableStream,
+    );
     await container.start();
     if (spec.auth === 'PSK' && spec.token) stream.write(`${spec.token}\n`);
     const info = await container.inspect();
@@ -107,9 +124,11 @@ class DockerWorker implements LaunchedWorker {
   }
 
   waitUntilReady(opts: WaitOptions): Promise<ReadyInfo> {
-    return this.output.waitUntilReady(opts, `docker worker '${this.spec.name}' (${this.containerId.slice(0, 12)})`).then(
-      (r) => ({ ...r, port: this.port }), // the container's own port is 10000; callers want the host port
-    );
+    return this.output
+      .waitUntilReady(opts, `docker worker '${this.spec.name}' (${this.containerId.slice(0, 12)})`)
+      .then(
+        (r) => ({ ...r, port: this.port }), // the container's own port is 10000; callers want the host port
+      );
   }
 
   async isAlive(): Promise<boolean> {
@@ -135,12 +154,17 @@ class DockerWorker implements LaunchedWorker {
       await this.container.stop({ t: STOP_GRACE_S });
     } catch (e) {
       const code = (e as { statusCode?: number }).statusCode;
-      if (code !== 304 && code !== 404) logger.warn({ session: this.spec.name, err: errorMessage(e) }, 'docker stop failed; removing by force');
+      if (code !== 304 && code !== 404)
+        logger.warn(
+          { session: this.spec.name, err: errorMessage(e) },
+          'docker stop failed; removing by force',
+        );
     }
     this.stream.end();
     // v: the image declares volumes; without it every container would leave two anonymous volumes behind.
     await this.container.remove({ force: true, v: true }).catch((e: unknown) => {
-      if ((e as { statusCode?: number }).statusCode !== 404) logger.warn({ err: errorMessage(e) }, 'docker remove failed');
+      if ((e as { statusCode?: number }).statusCode !== 404)
+        logger.warn({ err: errorMessage(e) }, 'docker remove failed');
     });
   }
 }

@@ -82,6 +82,10 @@ export class LaunchError extends Error {
     message: string,
     readonly logTail: string[] = [],
   ) {
-    super(logTail.length ? `${message}\nLast worker output:\n${logTail.map((l) => `  ${l}`).join('\n')}` : message);
+    super(
+      logTail.length
+        ? `${message}\nLast worker output:\n${logTail.map((l) => `  ${l}`).join('\n')}`
+        : message,
+    );
   }
 }

@@ -5,14 +5,26 @@ import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { WORKER_ENTRY_SCRIPT, venvPython } from '../../util/paths.js';
 import { logger } from '../../util/logger.js';
-import { LaunchError, workerEnvironment, type LaunchedWorker, type PythonSpec, type ReadyInfo, type WaitOptions } from './launcher.js';
+import {
+  LaunchError,
+  workerEnvironment,
+  type LaunchedWorker,
+  type PythonSpec,
+  type ReadyInfo,
+  type WaitOptions,
+} from './launcher.js';
 import { WorkerOutput } from './worker-output.js';
 
 const STOP_GRACE_MS = 10_000;
 
 /** A JDK/JRE with libjvm.so: JAVA_HOME, else the usual Debian locations. */
 export function findJavaHome(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const candidates = [env.JAVA_HOME, '/usr/lib/jvm/java-17-openjdk-amd64', '/usr/lib/jvm/java-21-openjdk-amd64', '/usr/lib/jvm/default-java'];
+  const candidates = [
+    env.JAVA_HOME,
+    '/usr/lib/jvm/java-17-openjdk-amd64',
+    '/usr/lib/jvm/java-21-openjdk-amd64',
+    '/usr/lib/jvm/default-java',
+  ];
   return candidates.find((c) => c && existsSync(path.join(c, 'lib', 'server', 'libjvm.so')));
 }
 
@@ -25,7 +37,9 @@ export function checkVenv(venv: string): void {
     );
   }
   const lib = path.join(venv, 'lib');
-  const hasServer = existsSync(lib) && readdirSync(lib).some((d) => existsSync(path.join(lib, d, 'site-packages', 'deephaven_server')));
+  const hasServer =
+    existsSync(lib) &&
+    readdirSync(lib).some((d) => existsSync(path.join(lib, d, 'site-packages', 'deephaven_server')));
   if (!hasServer) {
     throw new LaunchError(
       `the venv '${venv}' has no deephaven-server; install it with '${python} -m pip install deephaven-server' or run scripts/provision-python.sh`,
@@ -41,7 +55,8 @@ export function checkVenv(venv: string): void {
 export async function launchPython(spec: PythonSpec): Promise<LaunchedWorker> {
   checkVenv(spec.venvPath);
   const javaHome = findJavaHome(spec.environment.JAVA_HOME ? spec.environment : process.env);
-  if (!javaHome) throw new LaunchError('no Java 11+ runtime found; install openjdk-17-jre-headless or set JAVA_HOME');
+  if (!javaHome)
+    throw new LaunchError('no Java 11+ runtime found; install openjdk-17-jre-headless or set JAVA_HOME');
   const home = await mkdtemp(path.join(os.tmpdir(), `dh-mcp-${spec.name}-`));
   const env: Record<string, string> = {
     ...stringEnv(process.env),
@@ -129,7 +144,10 @@ class PythonWorker implements LaunchedWorker {
     const pid = this.pid;
     if (!this.exited && pid) {
       signalGroup(pid, 'SIGTERM');
-      const graceful = await Promise.race([this.exit.then(() => true), delay(STOP_GRACE_MS).then(() => false)]);
+      const graceful = await Promise.race([
+        this.exit.then(() => true),
+        delay(STOP_GRACE_MS).then(() => false),
+      ]);
       if (!graceful) {
         logger.warn({ session: this.spec.name, pid }, 'worker ignored SIGTERM; killing it');
         signalGroup(pid, 'SIGKILL');

@@ -43,7 +43,9 @@ export class WorkerOutput {
         this.ready = { port: ev.port, version: ev.version, console: ev.console };
       } else if (ev?.event === 'error') {
         this.remember(`error: ${ev.message?.split('\n')[0] ?? 'unknown'}`);
-        this.fail(`the worker failed to start: ${ev.message?.split('\n').slice(0, 3).join(' ') ?? 'unknown error'}`);
+        this.fail(
+          `the worker failed to start: ${ev.message?.split('\n').slice(0, 3).join(' ') ?? 'unknown error'}`,
+        );
       }
       this.notify();
       return;
@@ -104,7 +106,10 @@ export class WorkerOutput {
       if (opts.signal?.aborted) onAbort();
       if (opts.onProgress) {
         const p = opts.onProgress;
-        progressTimer = setInterval(() => p(`${describe} starting (${Math.round((Date.now() - started) / 1000)} s)`), 1000);
+        progressTimer = setInterval(
+          () => p(`${describe} starting (${Math.round((Date.now() - started) / 1000)} s)`),
+          1000,
+        );
       }
       check();
     });

@@ -21,9 +21,19 @@ function config(extra: Record<string, unknown> = {}): Record<string, unknown> {
       sessions: {
         psk: { host: '127.0.0.1', port: psk.port, auth_type: 'PSK', auth_token_env_var: 'DH_TEST_PSK' },
         anon: { host: '127.0.0.1', port: anon.port, auth_type: 'Anonymous' },
-        'wrong-token': { host: '127.0.0.1', port: psk.port, auth_type: 'io.deephaven.authentication.psk.PskAuthenticationHandler', auth_token: 'not-the-token' },
+        'wrong-token': {
+          host: '127.0.0.1',
+          port: psk.port,
+          auth_type: 'io.deephaven.authentication.psk.PskAuthenticationHandler',
+          auth_token: 'not-the-token',
+        },
         offline: { host: '127.0.0.1', port: deadPort, auth_type: 'Anonymous' },
-        'missing-env': { host: '127.0.0.1', port: psk.port, auth_type: 'PSK', auth_token_env_var: 'DH_TEST_UNSET_VARIABLE' },
+        'missing-env': {
+          host: '127.0.0.1',
+          port: psk.port,
+          auth_type: 'PSK',
+          auth_token_env_var: 'DH_TEST_UNSET_VARIABLE',
+        },
         ...extra,
       },
     },
@@ -31,7 +41,11 @@ function config(extra: Record<string, unknown> = {}): Record<string, unknown> {
 }
 
 beforeAll(async () => {
-  [psk, anon, deadPort] = await Promise.all([startVenvWorker({ auth: 'PSK' }), startVenvWorker({ auth: 'ANONYMOUS' }), freePort()]);
+  [psk, anon, deadPort] = await Promise.all([
+    startVenvWorker({ auth: 'PSK' }),
+    startVenvWorker({ auth: 'ANONYMOUS' }),
+    freePort(),
+  ]);
   process.env.DH_TEST_PSK = psk.token;
   delete process.env.DH_TEST_UNSET_VARIABLE;
   configFile = await writeConfig(config());
@@ -80,7 +94,10 @@ describe('session_details', () => {
     const before = await call(client, 'session_details', { session_id: 'community:config:psk' });
     expect(before.session).toMatchObject({ available: false, liveness_status: 'UNKNOWN' });
 
-    const r = await call(client, 'session_details', { session_id: 'community:config:psk', attempt_to_connect: true });
+    const r = await call(client, 'session_details', {
+      session_id: 'community:config:psk',
+      attempt_to_connect: true,
+    });
     expect(r.success).toBe(true);
     expect(r.session).toMatchObject({
       session_id: 'community:config:psk',
@@ -101,12 +118,18 @@ describe('session_details', () => {
   });
 
   it('reports ONLINE for an anonymous worker', async () => {
-    const r = await call(client, 'session_details', { session_id: 'community:config:anon', attempt_to_connect: true });
+    const r = await call(client, 'session_details', {
+      session_id: 'community:config:anon',
+      attempt_to_connect: true,
+    });
     expect(r.session).toMatchObject({ liveness_status: 'ONLINE', programming_language: 'python' });
   });
 
   it('reports UNAUTHORIZED for a wrong token', async () => {
-    const r = await call(client, 'session_details', { session_id: 'community:config:wrong-token', attempt_to_connect: true });
+    const r = await call(client, 'session_details', {
+      session_id: 'community:config:wrong-token',
+      attempt_to_connect: true,
+    });
     expect(r.success).toBe(true);
     expect(r.session).toMatchObject({ available: false, liveness_status: 'UNAUTHORIZED' });
     expect(String((r.session as Record<string, unknown>).liveness_detail)).toContain('rejected');
@@ -114,13 +137,19 @@ describe('session_details', () => {
   });
 
   it('reports OFFLINE when nothing listens', async () => {
-    const r = await call(client, 'session_details', { session_id: 'community:config:offline', attempt_to_connect: true });
+    const r = await call(client, 'session_details', {
+      session_id: 'community:config:offline',
+      attempt_to_connect: true,
+    });
     expect(r.session).toMatchObject({ available: false, liveness_status: 'OFFLINE' });
     expect(String((r.session as Record<string, unknown>).liveness_detail)).toContain('connection refused');
   });
 
   it('reports MISCONFIGURED when the token variable is not set, naming the variable and the key', async () => {
-    const r = await call(client, 'session_details', { session_id: 'community:config:missing-env', attempt_to_connect: true });
+    const r = await call(client, 'session_details', {
+      session_id: 'community:config:missing-env',
+      attempt_to_connect: true,
+    });
     expect(r.session).toMatchObject({ liveness_status: 'MISCONFIGURED' });
     expect(String((r.session as Record<string, unknown>).liveness_detail)).toContain(
       "'DH_TEST_UNSET_VARIABLE' named by community.sessions.missing-env.auth_token_env_var",
@@ -153,13 +182,22 @@ describe('session_details', () => {
   });
 
   it('reconnects after the worker restarts on the same port', async () => {
-    const first = await call(client, 'session_details', { session_id: 'community:config:anon', attempt_to_connect: true });
+    const first = await call(client, 'session_details', {
+      session_id: 'community:config:anon',
+      attempt_to_connect: true,
+    });
     expect(first.session).toMatchObject({ liveness_status: 'ONLINE' });
     await anon.stop();
-    const down = await call(client, 'session_details', { session_id: 'community:config:anon', attempt_to_connect: true });
+    const down = await call(client, 'session_details', {
+      session_id: 'community:config:anon',
+      attempt_to_connect: true,
+    });
     expect(down.session).toMatchObject({ liveness_status: 'OFFLINE' });
     anon = await startVenvWorker({ auth: 'ANONYMOUS', port: anon.port });
-    const back = await call(client, 'session_details', { session_id: 'community:config:anon', attempt_to_connect: true });
+    const back = await call(client, 'session_details', {
+      session_id: 'community:config:anon',
+      attempt_to_connect: true,
+    });
     expect(back.session).toMatchObject({ liveness_status: 'ONLINE' });
   });
 });
@@ -173,12 +211,20 @@ describe('mcp_reload', () => {
     const still = await call(client, 'sessions_list');
     expect((still.sessions as unknown[]).length).toBe(5);
 
-    await writeFile(configFile, `// JSON5 is accepted\n{community: {sessions: {only: {host: '127.0.0.1', port: ${anon.port}, auth_type: 'anonymous',},},},}`);
+    await writeFile(
+      configFile,
+      `// JSON5 is accepted\n{community: {sessions: {only: {host: '127.0.0.1', port: ${anon.port}, auth_type: 'anonymous',},},},}`,
+    );
     const ok = await call(client, 'mcp_reload');
     expect(ok).toEqual({ success: true });
     const after = await call(client, 'sessions_list');
-    expect((after.sessions as Array<{ session_id: string }>).map((s) => s.session_id)).toEqual(['community:config:only']);
-    const d = await call(client, 'session_details', { session_id: 'community:config:only', attempt_to_connect: true });
+    expect((after.sessions as Array<{ session_id: string }>).map((s) => s.session_id)).toEqual([
+      'community:config:only',
+    ]);
+    const d = await call(client, 'session_details', {
+      session_id: 'community:config:only',
+      attempt_to_connect: true,
+    });
     expect(d.session).toMatchObject({ liveness_status: 'ONLINE' });
   });
 });
