@@ -14,6 +14,7 @@ export default tseslint.config(
   },
   {
     files: ['scripts/**/*.{js,mjs,ts}', 'test/**/*.ts'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', performance: 'readonly' } },
     rules: { 'no-console': 'off' },
   },
 );

@@ -6,7 +6,15 @@ import { freePort } from '../../dist/creation/ports.js';
 import { defaultImage, provisionedVenv } from '../../dist/util/paths.js';
 
 const runs = Number(process.argv[2] ?? 3);
-const base = { auth: 'PSK', token: 'benchtoken0123456789', language: 'python', heapSizeGb: 1, extraJvmArgs: [], environment: {}, labels: { 'dh-mcp.bench': 'true' } };
+const base = {
+  auth: 'PSK',
+  token: 'benchtoken0123456789',
+  language: 'python',
+  heapSizeGb: 1,
+  extraJvmArgs: [],
+  environment: {},
+  labels: { 'dh-mcp.bench': 'true' },
+};
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function time(launch) {
@@ -26,11 +34,21 @@ async function time(launch) {
 
 const result = {};
 for (const [method, launch] of [
-  ['python', async () => launchPython({ ...base, name: 'bench', venvPath: provisionedVenv(), port: await freePort() })],
-  ['docker', async () => launchDocker({ ...base, name: 'bench', image: defaultImage('Python'), volumes: [] })],
+  [
+    'python',
+    async () => launchPython({ ...base, name: 'bench', venvPath: provisionedVenv(), port: await freePort() }),
+  ],
+  [
+    'docker',
+    async () => launchDocker({ ...base, name: 'bench', image: defaultImage('Python'), volumes: [] }),
+  ],
 ]) {
   const r = [];
   for (let i = 0; i < runs; i++) r.push(await time(launch));
-  result[method] = { boot_ms_median: Math.round(median(r.map((x) => x.ready))), stop_ms_median: Math.round(median(r.map((x) => x.stop))), runs };
+  result[method] = {
+    boot_ms_median: Math.round(median(r.map((x) => x.ready))),
+    stop_ms_median: Math.round(median(r.map((x) => x.stop))),
+    runs,
+  };
 }
 console.log(JSON.stringify(result));

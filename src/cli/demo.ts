@@ -60,7 +60,12 @@ async function main(): Promise<void> {
     const transport = new StdioClientTransport({
       command: process.execPath,
       args: [path.join(PACKAGE_ROOT, 'dist', 'cli', 'systems-server.js')],
-      env: { ...(process.env as Record<string, string>), DH_MCP_CONFIG_FILE: configFile, DH_DEMO_PSK: token, DH_MCP_LOG_LEVEL: 'warn' },
+      env: {
+        ...(process.env as Record<string, string>),
+        DH_MCP_CONFIG_FILE: configFile,
+        DH_DEMO_PSK: token,
+        DH_MCP_LOG_LEVEL: 'warn',
+      },
       stderr: 'inherit',
     });
     client = new Client({ name: 'dh-mcp-demo', version: '1.0.0' });

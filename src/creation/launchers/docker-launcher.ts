@@ -10,7 +10,7 @@ import {
   type ReadyInfo,
   type WaitOptions,
 } from './launcher.js';
-import { WorkerOutput } from './worker-output.js';
+import { WorkerBase, WorkerOutput } from './worker-output.js';
 
 const WORKER_PORT = '10000/tcp';
 const STOP_GRACE_S = 10;
@@ -97,19 +97,19 @@ export async function launchDocker(spec: DockerSpec): Promise<LaunchedWorker> {
   }
 }
 
-class DockerWorker implements LaunchedWorker {
+class DockerWorker extends WorkerBase implements LaunchedWorker {
   readonly method = 'docker' as const;
   readonly containerId: string;
   private exited = false;
-  private stopping: Promise<void> | undefined;
 
   constructor(
     private readonly spec: DockerSpec,
     private readonly container: Docker.Container,
     readonly port: number,
-    private readonly output: WorkerOutput,
+    protected override readonly output: WorkerOutput,
     private readonly stream: NodeJS.ReadWriteStream,
   ) {
+    super();
     this.containerId = container.id;
     container.wait().then(
       (r: { StatusCode?: number }) => {
@@ -123,12 +123,13 @@ class DockerWorker implements LaunchedWorker {
     );
   }
 
-  waitUntilReady(opts: WaitOptions): Promise<ReadyInfo> {
-    return this.output
-      .waitUntilReady(opts, `docker worker '${this.spec.name}' (${this.containerId.slice(0, 12)})`)
-      .then(
-        (r) => ({ ...r, port: this.port }), // the container's own port is 10000; callers want the host port
-      );
+  protected describe(): string {
+    return `docker worker '${this.spec.name}' (${this.containerId.slice(0, 12)})`;
+  }
+
+  override async waitUntilReady(opts: WaitOptions): Promise<ReadyInfo> {
+    // The worker reports its port inside the container (10000); callers want the published host port.
+    return { ...(await super.waitUntilReady(opts)), port: this.port };
   }
 
   async isAlive(): Promise<boolean> {
@@ -140,16 +141,7 @@ class DockerWorker implements LaunchedWorker {
     }
   }
 
-  logTail(): string[] {
-    return this.output.lastLines();
-  }
-
-  stop(): Promise<void> {
-    this.stopping ??= this.doStop();
-    return this.stopping;
-  }
-
-  private async doStop(): Promise<void> {
+  protected async doStop(): Promise<void> {
     try {
       await this.container.stop({ t: STOP_GRACE_S });
     } catch (e) {

@@ -5,15 +5,8 @@ import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { WORKER_ENTRY_SCRIPT, venvPython } from '../../util/paths.js';
 import { logger } from '../../util/logger.js';
-import {
-  LaunchError,
-  workerEnvironment,
-  type LaunchedWorker,
-  type PythonSpec,
-  type ReadyInfo,
-  type WaitOptions,
-} from './launcher.js';
-import { WorkerOutput } from './worker-output.js';
+import { LaunchError, workerEnvironment, type LaunchedWorker, type PythonSpec } from './launcher.js';
+import { WorkerBase } from './worker-output.js';
 
 const STOP_GRACE_MS = 10_000;
 
@@ -89,20 +82,19 @@ function stringEnv(e: NodeJS.ProcessEnv): Record<string, string> {
   return Object.fromEntries(Object.entries(e).filter((kv): kv is [string, string] => kv[1] !== undefined));
 }
 
-class PythonWorker implements LaunchedWorker {
+class PythonWorker extends WorkerBase implements LaunchedWorker {
   readonly method = 'python' as const;
   readonly port: number;
   readonly pid: number | undefined;
-  private readonly output = new WorkerOutput();
   private exited = false;
   private readonly exit: Promise<void>;
-  private stopping: Promise<void> | undefined;
 
   constructor(
     private readonly spec: PythonSpec,
     private readonly child: ResultPromise,
     private readonly home: string,
   ) {
+    super();
     this.port = spec.port;
     this.pid = child.pid;
     child.stdout?.setEncoding('utf8').on('data', (d: string) => this.output.push(d));
@@ -123,24 +115,15 @@ class PythonWorker implements LaunchedWorker {
     );
   }
 
-  waitUntilReady(opts: WaitOptions): Promise<ReadyInfo> {
-    return this.output.waitUntilReady(opts, `python worker '${this.spec.name}' (pid ${this.pid})`);
+  protected describe(): string {
+    return `python worker '${this.spec.name}' (pid ${this.pid})`;
   }
 
   async isAlive(): Promise<boolean> {
     return !this.exited;
   }
 
-  logTail(): string[] {
-    return this.output.lastLines();
-  }
-
-  stop(): Promise<void> {
-    this.stopping ??= this.doStop();
-    return this.stopping;
-  }
-
-  private async doStop(): Promise<void> {
+  protected async doStop(): Promise<void> {
     const pid = this.pid;
     if (!this.exited && pid) {
       signalGroup(pid, 'SIGTERM');

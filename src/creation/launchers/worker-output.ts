@@ -115,3 +115,25 @@ export class WorkerOutput {
     });
   }
 }
+
+/** What both launchers' workers share: the output reader, the ready wait and an idempotent stop. */
+export abstract class WorkerBase {
+  protected readonly output = new WorkerOutput();
+  private stopping: Promise<void> | undefined;
+
+  protected abstract describe(): string;
+  protected abstract doStop(): Promise<void>;
+
+  waitUntilReady(opts: WaitOptions): Promise<ReadyInfo> {
+    return this.output.waitUntilReady(opts, this.describe());
+  }
+
+  logTail(): string[] {
+    return this.output.lastLines();
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+}
