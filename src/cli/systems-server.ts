@@ -3,11 +3,10 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { ConfigError } from '../config/errors.js';
 import { AppState } from '../server/app-state.js';
 import { startHttp, type RunningHttp } from '../server/http-transport.js';
-import { createMcpServer } from '../server/mcp-server.js';
+import { createMcpServer, SERVER_VERSION } from '../server/mcp-server.js';
 import { installShutdown } from '../server/shutdown.js';
 import { UserError, errorMessage } from '../util/errors.js';
 import { logger } from '../util/logger.js';
-import { SERVER_VERSION } from '../server/mcp-server.js';
 import { parseServerArgs, USAGE } from './args.js';
 
 async function main(): Promise<void> {

@@ -152,9 +152,8 @@ export async function connectWorker(opts: ConnectOptions): Promise<WorkerConnect
   const deadline = Date.now() + timeoutMs;
   const left = (): number => Math.max(1, deadline - Date.now());
   const url = opts.url.replace(/\/+$/, '');
-  const creds0 = opts.auth; // validated before any network traffic
   const dh = await loadJsApi(url, opts.tls, Math.min(left(), 10_000));
-  const creds = credentials(dh, creds0, opts.token);
+  const creds = credentials(dh, opts.auth, opts.token);
   const transportFactory = NodeHttp2gRPCTransport.createFactory({
     sessionOptions: tlsSessionOptions(opts.tls),
   });

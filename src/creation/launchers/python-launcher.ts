@@ -137,8 +137,8 @@ class PythonWorker extends WorkerBase implements LaunchedWorker {
         await Promise.race([this.exit, delay(5000)]);
       }
     }
-    // The worker's process group may hold children that outlived it.
-    if (pid) signalGroup(pid, 'SIGKILL');
+    // No group kill once the worker has exited: the worker has no children, and its group id may already
+    // belong to an unrelated process.
     this.child.stdin?.destroy();
     await rm(this.home, { recursive: true, force: true }).catch(() => undefined);
   }
