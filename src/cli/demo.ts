@@ -32,6 +32,7 @@ async function main(): Promise<void> {
     extraJvmArgs: [],
     environment: {},
     labels: {},
+    exitWithOwner: true,
     venvPath: provisionedVenv(),
     port,
   });

@@ -1,5 +1,6 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { registerAdminTools } from '../tools/admin-tools.js';
+import { registerCreationTools, dynamicDetails } from '../tools/creation-tools.js';
 import { registerSessionTools } from '../tools/session-tools.js';
 import type { AppState } from './app-state.js';
 
@@ -21,7 +22,8 @@ export function createMcpServer(state: AppState): McpServer {
         '(created with session_community_create).',
     },
   );
-  registerSessionTools(server, state);
+  registerSessionTools(server, state, [dynamicDetails]);
+  registerCreationTools(server, state);
   registerAdminTools(server, state);
   return server;
 }

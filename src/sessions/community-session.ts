@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { AuthType } from '../config/auth-type.js';
+import { authTypeLabel, type AuthType } from '../config/auth-type.js';
 import { SessionConfigurationError, errorMessage } from '../util/errors.js';
 import { logger } from '../util/logger.js';
 import { connectWorker, type WorkerConnection } from '../deephaven/worker-connection.js';
@@ -16,6 +16,13 @@ export interface Endpoint {
   /** Resolves the token at the moment of connecting (literal, env var, or generated). */
   token: () => string | undefined;
   tlsFiles?: { ca?: string | null; cert?: string | null; key?: string | null };
+}
+
+export interface SessionCredentials {
+  auth_type: string;
+  auth_token: string;
+  connection_url: string;
+  connection_url_with_auth: string;
 }
 
 export function connectTimeoutMs(): number {
@@ -44,6 +51,21 @@ export class CommunitySession {
 
   get url(): string {
     return `${this.endpoint.useTls ? 'https' : 'http'}://${this.endpoint.host}:${this.endpoint.port}`;
+  }
+
+  /**
+   * What a person or a client needs to connect: the URL from host, port and TLS, the token resolved now (an
+   * env-var token is read at this moment; an unset variable is an error naming it).
+   */
+  credentials(): SessionCredentials {
+    const token = this.endpoint.auth === 'PSK' ? (this.endpoint.token() ?? '') : '';
+    const url = this.url;
+    return {
+      auth_type: authTypeLabel(this.endpoint.auth),
+      auth_token: token,
+      connection_url: url,
+      connection_url_with_auth: token ? `${url}/?psk=${encodeURIComponent(token)}` : url,
+    };
   }
 
   /** The live connection: opened on first use, shared by concurrent callers, re-opened once it broke. */

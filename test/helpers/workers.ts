@@ -37,6 +37,7 @@ export async function startVenvWorker(opts: {
     extraJvmArgs: [],
     environment: {},
     labels: TEST_LABELS,
+    exitWithOwner: true,
     venvPath: provisionedVenv(),
     port,
   });
@@ -64,6 +65,7 @@ export async function startDockerWorker(opts: {
     extraJvmArgs: [],
     environment: {},
     labels: TEST_LABELS,
+    exitWithOwner: true,
     image: defaultImage(opts.language),
     volumes: [],
   });

@@ -10,12 +10,15 @@ export interface LaunchSpec {
   auth: 'PSK' | 'ANONYMOUS';
   /** The PSK, handed to the worker on its stdin; never in arguments, environment listings or logs. */
   token?: string;
-  language: WorkerLanguage;
+  /** Undefined lets the image decide (a custom image); the worker reports its console when ready. */
+  language?: WorkerLanguage;
   heapSizeGb: number;
   extraJvmArgs: string[];
   environment: Record<string, string>;
   /** Labels identifying who owns the worker (server instance, session name, creation time). */
   labels: Record<string, string>;
+  /** Stop when our end of the worker's stdin closes (the owner died). False for workers meant to outlive us. */
+  exitWithOwner: boolean;
 }
 
 export interface DockerSpec extends LaunchSpec {
@@ -49,6 +52,8 @@ export interface LaunchedWorker {
   readonly port: number;
   readonly pid?: number;
   readonly containerId?: string;
+  /** The private directory of a python worker (removed on stop; recorded so an orphan sweep removes it too). */
+  readonly home?: string;
   /** Resolves on the worker's own ready line; rejects at once if it exits, errors, times out or is aborted. */
   waitUntilReady(opts: WaitOptions): Promise<ReadyInfo>;
   /** Stops the worker and frees everything it held. Idempotent; never throws. */
@@ -69,9 +74,10 @@ export function workerEnvironment(spec: LaunchSpec): Record<string, string> {
   return {
     ...spec.environment,
     DH_WORKER_AUTH: spec.auth === 'PSK' ? 'psk' : 'anonymous',
-    DH_WORKER_CONSOLE: spec.language,
+    ...(spec.language ? { DH_WORKER_CONSOLE: spec.language } : {}),
     DH_WORKER_JVM_ARGS: JSON.stringify([heapArg(spec.heapSizeGb), ...spec.extraJvmArgs]),
     ...(spec.auth === 'PSK' && spec.token ? { DH_WORKER_SECRETS: 'stdin' } : {}),
+    ...(spec.exitWithOwner ? { DH_WORKER_EXIT_ON_STDIN_EOF: '1' } : {}),
     PYTHONUNBUFFERED: '1',
   };
 }
@@ -81,6 +87,8 @@ export class LaunchError extends Error {
   constructor(
     message: string,
     readonly logTail: string[] = [],
+    /** The worker could not bind its port (someone took it after we picked it): a retry may succeed. */
+    readonly portTaken = false,
   ) {
     super(
       logTail.length

@@ -92,7 +92,7 @@ class PythonWorker extends WorkerBase implements LaunchedWorker {
   constructor(
     private readonly spec: PythonSpec,
     private readonly child: ResultPromise,
-    private readonly home: string,
+    readonly home: string,
   ) {
     super();
     this.port = spec.port;

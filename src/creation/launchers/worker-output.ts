@@ -43,8 +43,12 @@ export class WorkerOutput {
         this.ready = { port: ev.port, version: ev.version, console: ev.console };
       } else if (ev?.event === 'error') {
         this.remember(`error: ${ev.message?.split('\n')[0] ?? 'unknown'}`);
+        const portTaken = /BindException|Address already in use/.test(ev.message ?? '');
         this.fail(
-          `the worker failed to start: ${ev.message?.split('\n').slice(0, 3).join(' ') ?? 'unknown error'}`,
+          portTaken
+            ? 'the worker could not bind its port: another process took it'
+            : `the worker failed to start: ${ev.message?.split('\n').slice(0, 3).join(' ') ?? 'unknown error'}`,
+          portTaken,
         );
       }
       this.notify();
@@ -59,8 +63,8 @@ export class WorkerOutput {
   }
 
   /** Marks the start as failed (process exit, container death, launch error). First failure wins. */
-  fail(message: string): void {
-    this.failure ??= new LaunchError(message, this.lastLines());
+  fail(message: string, portTaken = false): void {
+    this.failure ??= new LaunchError(message, this.lastLines(), portTaken);
     this.notify();
   }
 

@@ -1,0 +1,181 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import type { CredentialRetrievalMode } from '../config/schema.js';
+import { CreateInput } from '../creation/create-request.js';
+import { DynamicSession } from '../creation/dynamic-session.js';
+import type { AppState } from '../server/app-state.js';
+import type { CommunitySession } from '../sessions/community-session.js';
+import { makeSessionId } from '../sessions/session-id.js';
+import { UserError } from '../util/errors.js';
+import { logger } from '../util/logger.js';
+import type { DetailContributor } from './session-tools.js';
+import { READ_ONLY, defineTool } from './tool-kit.js';
+import { progressReporter } from './progress.js';
+
+const AUTH_TYPE = z.string().describe('"PSK" or "ANONYMOUS" (the same spelling in every tool)');
+
+/** session_details extras for created workers: how and where they run, and whether they still do. */
+export const dynamicDetails: DetailContributor = async (s) => {
+  if (!(s instanceof DynamicSession)) return {};
+  return {
+    launch_method: s.launchMethod,
+    port: s.worker.port,
+    container_id: s.worker.containerId,
+    process_id: s.worker.pid,
+    connection_url: s.browserBaseUrl,
+    auth_type: s.credentials().auth_type,
+    worker_alive: await s.worker.isAlive(),
+  };
+};
+
+export function registerCreationTools(server: McpServer, state: AppState): void {
+  defineTool(
+    server,
+    'session_community_create',
+    {
+      title: 'Create a Deephaven worker',
+      description:
+        'Start a new Deephaven Community worker on this machine, in Docker or as a process from a Python venv, ' +
+        'and register it as community:dynamic:<session_name>. Blocks until the worker accepts a login ' +
+        '(typically a few seconds; sends progress notifications when asked). Unset parameters come from ' +
+        'community.session_creation.defaults in deephaven_mcp.json. The worker listens on 127.0.0.1 only; a ' +
+        'generated PSK is never returned here (see session_community_credentials).',
+      input: CreateInput,
+      output: {
+        session_id: z.string(),
+        session_name: z.string(),
+        connection_url: z.string(),
+        auth_type: AUTH_TYPE,
+        launch_method: z.enum(['docker', 'python']),
+        programming_language: z.string().optional(),
+        port: z.number().int(),
+        container_id: z.string().optional(),
+        process_id: z.number().int().optional(),
+      },
+      annotations: {
+        readOnlyHint: false,
+        destructiveHint: false,
+        idempotentHint: false,
+        openWorldHint: false,
+      },
+    },
+    async (args, extra) => {
+      const s = await state.creator.create(args, {
+        signal: extra.signal,
+        onProgress: progressReporter(extra),
+      });
+      return {
+        session_id: s.id,
+        session_name: s.name,
+        connection_url: s.browserBaseUrl,
+        auth_type: s.credentials().auth_type,
+        launch_method: s.launchMethod,
+        programming_language: s.configuredLanguage,
+        port: s.worker.port,
+        ...(s.worker.containerId ? { container_id: s.worker.containerId } : {}),
+        ...(s.worker.pid ? { process_id: s.worker.pid } : {}),
+      };
+    },
+  );
+
+  defineTool(
+    server,
+    'session_community_delete',
+    {
+      title: 'Delete a created worker',
+      description:
+        'Stop a worker created with session_community_create (container or process) and remove ' +
+        'community:dynamic:<session_name> from the session list. Works even when the worker has died. ' +
+        'Static sessions from deephaven_mcp.json cannot be deleted.',
+      input: {
+        session_name: z
+          .string()
+          .describe('The name given at creation (without the community:dynamic: prefix)'),
+      },
+      output: { session_id: z.string(), session_name: z.string() },
+      annotations: {
+        readOnlyHint: false,
+        destructiveHint: true,
+        idempotentHint: false,
+        openWorldHint: false,
+      },
+    },
+    async ({ session_name }) => {
+      const id = makeSessionId('community', 'dynamic', session_name);
+      if (!state.registry.has(id)) {
+        if (state.creator.isStarting(session_name))
+          throw new UserError(
+            `Session '${id}' is still starting; cancel its session_community_create call or wait for it to finish`,
+          );
+        throw new UserError(
+          `Session '${id}' not found; sessions_list shows the sessions that exist (only created workers can be deleted)`,
+        );
+      }
+      const s = state.registry.get(id);
+      if (!(s instanceof DynamicSession))
+        throw new UserError(`Session '${id}' is not a dynamically created session and cannot be deleted`);
+      await s.close();
+      state.registry.remove(id);
+      if (await s.worker.isAlive()) {
+        const what = s.worker.containerId ? `container ${s.worker.containerId}` : `process ${s.worker.pid}`;
+        throw new UserError(
+          `Session '${id}' was removed but its ${what} did not stop; it stays tracked and the next server start removes it`,
+        );
+      }
+      return { session_id: id, session_name };
+    },
+  );
+
+  defineTool(
+    server,
+    'session_community_credentials',
+    {
+      title: 'Connection credentials',
+      description:
+        'The URL and PSK of a community session, for opening the Deephaven IDE in a browser. Allowed only as far ' +
+        'as security.community.credential_retrieval_mode permits: "none" (default) refuses, "dynamic_only" ' +
+        'allows created workers, "static_only" allows sessions from deephaven_mcp.json, "all" allows both. ' +
+        'The result holds a secret: do not repeat it unless the user asked for it.',
+      input: {
+        session_id: z.string().describe("e.g. 'community:dynamic:my-worker' or 'community:config:local'"),
+      },
+      output: {
+        auth_type: AUTH_TYPE,
+        auth_token: z.string().describe('the PSK, or "" for anonymous sessions'),
+        connection_url: z.string(),
+        connection_url_with_auth: z.string().describe('opens the IDE already logged in'),
+      },
+      annotations: READ_ONLY,
+    },
+    async ({ session_id }) => {
+      if (!session_id.startsWith('community:'))
+        throw new UserError(
+          `Invalid session_id '${session_id}'. This tool only works for community sessions (format: 'community:config:name' or 'community:dynamic:name')`,
+        );
+      const mode = state.credentialMode;
+      const s = state.registry.get(session_id);
+      const refusal = credentialRefusal(mode, s);
+      logger.warn(
+        { session: session_id, mode, decision: refusal ? 'DENIED' : 'ALLOWED' },
+        'credential retrieval request',
+      );
+      if (refusal) throw new UserError(refusal);
+      return { ...s.credentials() };
+    },
+  );
+}
+
+const MODES_HELP =
+  'Set security.community.credential_retrieval_mode in deephaven_mcp.json to "dynamic_only" (created workers), ' +
+  '"static_only" (configured sessions) or "all", then call mcp_reload.';
+
+/** Why the mode forbids handing out this session's credentials, or undefined when it allows it. */
+export function credentialRefusal(mode: CredentialRetrievalMode, s: CommunitySession): string | undefined {
+  const dynamic = s.source === 'dynamic';
+  if (mode === 'none') return `Credential retrieval is disabled (mode='none'). ${MODES_HELP}`;
+  if (mode === 'dynamic_only' && !dynamic)
+    return `Credential retrieval for static sessions is disabled. Current mode: 'dynamic_only'. Session '${s.id}' is a static (config-based) session; set security.community.credential_retrieval_mode to 'all' or 'static_only' to allow it.`;
+  if (mode === 'static_only' && dynamic)
+    return `Credential retrieval for dynamic sessions is disabled. Current mode: 'static_only'. Session '${s.id}' is a dynamic (on-demand) session; set security.community.credential_retrieval_mode to 'all' or 'dynamic_only' to allow it.`;
+  return undefined;
+}

@@ -1,0 +1,53 @@
+import { readFileSync } from 'node:fs';
+
+/**
+ * A process is identified by its pid plus its start time: a pid alone can be reused by an unrelated process
+ * after the original exits. On Linux the start time is field 22 of /proc/<pid>/stat (clock ticks since boot).
+ */
+export interface ProcessIdentity {
+  pid: number;
+  /** Undefined where the platform does not expose it; such processes are never signalled. */
+  startTime?: string;
+}
+
+export function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: count fields after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[19];
+  } catch {
+    return undefined;
+  }
+}
+
+export function identify(pid: number): ProcessIdentity {
+  return { pid, startTime: processStartTime(pid) };
+}
+
+export function pidExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Whether the process recorded earlier still runs. Without a recorded start time we cannot tell a reused pid
+ * from the original, so "a process with that pid exists" counts as alive: the safe answer for owners (their
+ * resources are left alone) and for children (they are not signalled, see `isVerifiedSameProcess`).
+ */
+export function stillRunning(id: ProcessIdentity): boolean {
+  if (!pidExists(id.pid)) return false;
+  if (id.startTime === undefined) return true;
+  const now = processStartTime(id.pid);
+  return now === undefined ? true : now === id.startTime;
+}
+
+/** True only when the pid runs and is provably the process recorded: the one condition for signalling it. */
+export function isVerifiedSameProcess(id: ProcessIdentity): boolean {
+  if (id.startTime === undefined || !pidExists(id.pid)) return false;
+  return processStartTime(id.pid) === id.startTime;
+}
