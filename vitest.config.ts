@@ -10,5 +10,6 @@ export default defineConfig({
     fileParallelism: false,
     pool: 'forks',
     reporters: ['default'],
+    setupFiles: ['test/setup-env.ts'],
   },
 });

@@ -14,6 +14,7 @@ const base = {
   extraJvmArgs: [],
   environment: {},
   labels: { 'dh-mcp.bench': 'true' },
+  exitWithOwner: true,
 };
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 

@@ -1,4 +1,5 @@
 import type { LaunchMethod, SessionCreationConfig, CredentialRetrievalMode } from '../config/schema.js';
+import { warmJsApi } from '../deephaven/jsapi-loader.js';
 import { makeSessionId } from '../sessions/session-id.js';
 import type { SessionRegistry } from '../sessions/registry.js';
 import type { InstanceTracker } from '../tracking/instance-tracker.js';
@@ -103,6 +104,7 @@ export class SessionCreator {
     onProgress?: (message: string) => void,
   ): Promise<DynamicSession> {
     const started = Date.now();
+    warmJsApi(); // imports the cached client API while the worker boots
     const deadline = started + plan.startup.timeoutMs;
     const progress = (m: string): void => onProgress?.(m);
     await this.sweep;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, writeFile, rename, access } from 'node:fs/promises';
+import { mkdir, writeFile, rename, access, readFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import os from 'node:os';
@@ -45,12 +45,27 @@ export async function loadJsApi(serverUrl: string, tls?: TlsMaterial, timeoutMs 
   return mod;
 }
 
-async function importModule(sha: string, body: Buffer): Promise<Dh> {
+/**
+ * Imports the most recently used JS API from the disk cache ahead of need (importing it costs a few hundred ms
+ * once per process). A worker that serves the same file then finds it ready; a different one is loaded as usual.
+ */
+export function warmJsApi(): void {
+  void (async () => {
+    const sha = (await readFile(path.join(jsapiCacheDir(), 'latest'), 'utf8')).trim();
+    if (!/^[0-9a-f]{24}$/.test(sha) || modules.has(sha)) return;
+    const mod = importModule(sha, undefined);
+    modules.set(sha, mod);
+    mod.catch(() => modules.delete(sha));
+  })().catch(() => undefined);
+}
+
+async function importModule(sha: string, body: Buffer | undefined): Promise<Dh> {
   const dir = path.join(jsapiCacheDir(), sha);
   const file = path.join(dir, 'dh-core.js');
   try {
     await access(file);
   } catch {
+    if (!body) throw new Error(`JS API ${sha} is not cached`);
     await mkdir(dir, { recursive: true });
     // The file is ESM in a .js file: a package.json with "type":"module" beside it makes Node agree.
     await writeFile(path.join(dir, 'package.json'), '{"type":"module"}\n');
@@ -63,6 +78,7 @@ async function importModule(sha: string, body: Buffer): Promise<Dh> {
   g.self ??= globalThis;
   g.window ??= globalThis;
   const mod = (await import(pathToFileURL(file).href)) as { default: Dh };
+  if (body) await writeFile(path.join(jsapiCacheDir(), 'latest'), `${sha}\n`).catch(() => undefined);
   return mod.default;
 }
 

@@ -189,10 +189,12 @@ export async function connectWorker(opts: ConnectOptions): Promise<WorkerConnect
     );
   }
   try {
-    const ide = await withTimeout(client.getAsIdeConnection(), left(), 'opening the IDE connection');
-    const config = new Map(
-      toPairs(await withTimeout(client.getServerConfigValues(), left(), 'reading server configuration')),
-    );
+    // Independent round trips, in parallel: this is on the path of every session_community_create.
+    const [ide, configValues] = await Promise.all([
+      withTimeout(client.getAsIdeConnection(), left(), 'opening the IDE connection'),
+      withTimeout(client.getServerConfigValues(), left(), 'reading server configuration'),
+    ]);
+    const config = new Map(toPairs(configValues));
     const consoleTypes = Array.from(
       await withTimeout(ide.getConsoleTypes(), left(), 'reading console types'),
     );

@@ -1,0 +1,240 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { connectWorker } from '../../../src/deephaven/worker-connection.js';
+import { dockerClient } from '../../../src/creation/docker-client.js';
+import { pidExists } from '../../../src/tracking/process-identity.js';
+import { call, inMemoryServer, writeConfig } from '../../helpers/mcp.js';
+import { settleTo, snapshot, type ResourceSnapshot } from '../../helpers/leaks.js';
+
+// Real workers created through the MCP tools, both launch methods, PSK and anonymous.
+let mcp: Awaited<ReturnType<typeof inMemoryServer>>;
+let client: Client;
+let baseline: ResourceSnapshot;
+
+beforeAll(async () => {
+  baseline = await snapshot();
+  const file = await writeConfig({
+    security: { community: { credential_retrieval_mode: 'all' } },
+    community: {
+      session_creation: {
+        max_concurrent_sessions: 2,
+        defaults: { heap_size_gb: 1, startup_timeout_seconds: 90 },
+      },
+    },
+  });
+  mcp = await inMemoryServer(file);
+  client = mcp.client;
+});
+
+afterAll(async () => {
+  await mcp?.close();
+  // Whatever a failing test left running must not outlive the file.
+  expect(await settleTo(baseline)).toEqual(baseline);
+});
+
+/** Runs code through the session's own console: a real script on the created worker. */
+async function runOnWorker(id: string, code: string): Promise<string | undefined> {
+  const c = await mcp.state.registry.get(id).connection();
+  const ide = await c.console();
+  const r = await ide.runCode(code);
+  return r.error ?? undefined;
+}
+
+function instanceRecords(): Array<Record<string, unknown>> {
+  const dir = path.join(process.env.DH_MCP_DATA_DIR!, 'instances');
+  let files: string[] = [];
+  try {
+    files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+  } catch {
+    return [];
+  }
+  return files.map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as Record<string, unknown>);
+}
+
+const CASES = [
+  { method: 'python', auth: 'PSK', language: 'Python' },
+  { method: 'python', auth: 'Anonymous', language: 'Groovy' },
+  { method: 'docker', auth: 'PSK', language: 'Python' },
+  { method: 'docker', auth: 'Anonymous', language: 'Groovy' },
+] as const;
+
+describe.each(CASES)('$method worker, $auth, $language', ({ method, auth, language }) => {
+  const name = `life-${method}-${auth.toLowerCase()}`;
+  const id = `community:dynamic:${name}`;
+
+  it('create → list → details ONLINE → script → credentials → delete → gone', async () => {
+    const created = await call(client, 'session_community_create', {
+      session_name: name,
+      launch_method: method,
+      auth_type: auth,
+      programming_language: language,
+    });
+    expect(created).toMatchObject({
+      success: true,
+      session_id: id,
+      session_name: name,
+      launch_method: method,
+      auth_type: auth.toUpperCase(),
+      programming_language: language.toLowerCase(),
+    });
+    const port = created.port as number;
+    expect(created.connection_url).toBe(`http://localhost:${port}`);
+    expect(JSON.stringify(created)).not.toMatch(/psk=|auth_token/);
+    if (method === 'python') expect(pidExists(created.process_id as number)).toBe(true);
+    else
+      expect(
+        (
+          await dockerClient()
+            .getContainer(created.container_id as string)
+            .inspect()
+        ).State.Running,
+      ).toBe(true);
+
+    // Tracked while alive: the python pid with its start time, the container by id.
+    const rec = instanceRecords().find((r) => JSON.stringify(r).includes(name));
+    expect(rec).toBeDefined();
+
+    const list = await call(client, 'sessions_list');
+    expect((list.sessions as Array<{ session_id: string }>).map((s) => s.session_id)).toContain(id);
+
+    const details = await call(client, 'session_details', { session_id: id });
+    expect(details.session).toMatchObject({
+      session_id: id,
+      source: 'dynamic',
+      liveness_status: 'ONLINE', // creation already logged in, so no reconnect is needed
+      available: true,
+      programming_language: language.toLowerCase(),
+      deephaven_community_version: '42.7',
+      launch_method: method,
+      port,
+      auth_type: auth.toUpperCase(),
+      worker_alive: true,
+      connection_url: `http://localhost:${port}`,
+    });
+    expect(
+      (details.session as Record<string, unknown>)[method === 'python' ? 'process_id' : 'container_id'],
+    ).toBe(created[method === 'python' ? 'process_id' : 'container_id']);
+
+    const script = language === 'Python' ? 'life_answer = 6 * 7' : 'life_answer = 6 * 7';
+    expect(await runOnWorker(id, script)).toBeUndefined();
+    expect(
+      await runOnWorker(id, language === 'Python' ? 'assert life_answer == 42' : 'assert life_answer == 42'),
+    ).toBeUndefined();
+
+    // The credentials really log in (and the anonymous worker really needs none).
+    const creds = await call(client, 'session_community_credentials', { session_id: id });
+    expect(creds.auth_type).toBe(auth.toUpperCase());
+    if (auth === 'PSK') {
+      expect(creds.auth_token).toMatch(/^[0-9a-f]{32}$/);
+      expect(creds.connection_url_with_auth).toBe(
+        `http://localhost:${port}/?psk=${creds.auth_token as string}`,
+      );
+    } else {
+      expect(creds.auth_token).toBe('');
+    }
+    const c = await connectWorker({
+      url: `http://127.0.0.1:${port}`,
+      auth: auth === 'PSK' ? 'PSK' : 'ANONYMOUS',
+      token: (creds.auth_token as string) || undefined,
+      timeoutMs: 20_000,
+    });
+    await c.close();
+
+    const deleted = await call(client, 'session_community_delete', { session_name: name });
+    expect(deleted).toEqual({ success: true, session_id: id, session_name: name });
+    const after = await call(client, 'sessions_list');
+    expect((after.sessions as Array<{ session_id: string }>).map((s) => s.session_id)).not.toContain(id);
+    if (method === 'python') expect(pidExists(created.process_id as number)).toBe(false);
+    else
+      await expect(
+        dockerClient()
+          .getContainer(created.container_id as string)
+          .inspect(),
+      ).rejects.toMatchObject({
+        statusCode: 404,
+      });
+    expect(instanceRecords().some((r) => JSON.stringify(r).includes(name))).toBe(false);
+  });
+});
+
+describe('rules around created workers', () => {
+  it('rejects a duplicate name, and a second delete says the session is gone', async () => {
+    await call(client, 'session_community_create', { session_name: 'dup', launch_method: 'python' });
+    const again = await call(client, 'session_community_create', {
+      session_name: 'dup',
+      launch_method: 'docker',
+    });
+    expect(again.success).toBe(false);
+    expect(again.error).toMatch(/'community:dynamic:dup' already exists/);
+    expect((await call(client, 'session_community_delete', { session_name: 'dup' })).success).toBe(true);
+    const twice = await call(client, 'session_community_delete', { session_name: 'dup' });
+    expect(twice).toMatchObject({ success: false });
+    expect(twice.error).toMatch(/not found/);
+  });
+
+  it('static sessions cannot be deleted by name collision and bad names are refused before launching', async () => {
+    const bad = await call(client, 'session_community_create', { session_name: 'no/slashes' });
+    expect(bad.error).toMatch(/session_name 'no\/slashes' is not valid/);
+  });
+
+  it('a worker that dies is reported OFFLINE with worker_alive false; delete still works and frees the slot', async () => {
+    const a = await call(client, 'session_community_create', {
+      session_name: 'dies',
+      launch_method: 'python',
+    });
+    const b = await call(client, 'session_community_create', {
+      session_name: 'other',
+      launch_method: 'python',
+    });
+    const full = await call(client, 'session_community_create', {
+      session_name: 'third',
+      launch_method: 'python',
+    });
+    expect(full.error).toMatch(/Session limit reached: 2\/2/);
+
+    process.kill(a.process_id as number, 'SIGKILL');
+    await expect.poll(() => pidExists(a.process_id as number)).toBe(false);
+    const d = await call(client, 'session_details', {
+      session_id: 'community:dynamic:dies',
+      attempt_to_connect: true,
+    });
+    expect(d.session).toMatchObject({ liveness_status: 'OFFLINE', available: false, worker_alive: false });
+    expect((d.session as { liveness_detail: string }).liveness_detail).toMatch(/no longer running/);
+
+    expect((await call(client, 'session_community_delete', { session_name: 'dies' })).success).toBe(true);
+    const third = await call(client, 'session_community_create', {
+      session_name: 'third',
+      launch_method: 'python',
+    });
+    expect(third.success).toBe(true);
+    for (const n of ['other', 'third']) await call(client, 'session_community_delete', { session_name: n });
+    expect(b.success).toBe(true);
+  });
+
+  it('sends progress notifications while the worker boots when the caller asks for them', async () => {
+    const messages: string[] = [];
+    const r = await client.callTool(
+      { name: 'session_community_create', arguments: { session_name: 'progress', launch_method: 'python' } },
+      undefined,
+      { onprogress: (p) => messages.push(p.message ?? ''), resetTimeoutOnProgress: true },
+    );
+    expect(r.isError).toBeFalsy();
+    expect(messages[0]).toMatch(/launching python worker 'progress'/);
+    expect(messages.some((m) => /reported ready; logging in/.test(m))).toBe(true);
+    await call(client, 'session_community_delete', { session_name: 'progress' });
+  });
+
+  it('mcp_reload stops and untracks created workers, as the reference does', async () => {
+    const r = await call(client, 'session_community_create', {
+      session_name: 'reloaded',
+      launch_method: 'python',
+    });
+    expect((await call(client, 'mcp_reload')).success).toBe(true);
+    expect(pidExists(r.process_id as number)).toBe(false);
+    const list = await call(client, 'sessions_list');
+    expect(list.sessions).toEqual([]);
+    expect(instanceRecords()).toEqual([]);
+  });
+});
