@@ -114,7 +114,11 @@ class DockerWorker extends WorkerBase implements LaunchedWorker {
     container.wait().then(
       (r: { StatusCode?: number }) => {
         this.exited = true;
-        output.fail(`the worker container exited during start (exit code ${r.StatusCode ?? '?'})`);
+        const killed =
+          r.StatusCode === 137
+            ? '; 137 means it was killed, usually out of memory: docker_memory_limit_gb must leave room above heap_size_gb'
+            : '';
+        output.fail(`the worker container exited during start (exit code ${r.StatusCode ?? '?'}${killed})`);
       },
       () => {
         this.exited = true;

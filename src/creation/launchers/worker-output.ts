@@ -47,7 +47,7 @@ export class WorkerOutput {
         this.fail(
           portTaken
             ? 'the worker could not bind its port: another process took it'
-            : `the worker failed to start: ${ev.message?.split('\n').slice(0, 3).join(' ') ?? 'unknown error'}`,
+            : `the worker failed to start: ${ev.message?.split('\n').slice(0, 3).join(' ') ?? 'unknown error'}${hint(ev.message)}`,
           portTaken,
         );
       }
@@ -118,6 +118,13 @@ export class WorkerOutput {
       check();
     });
   }
+}
+
+/** A hint for failures whose cause is not in the message itself. */
+function hint(message: string | undefined): string {
+  if (message && /failed to create Java VM/.test(message))
+    return ' (the JVM refused its options: check extra_jvm_args and heap_size_gb)';
+  return '';
 }
 
 /** What both launchers' workers share: the output reader, the ready wait and an idempotent stop. */

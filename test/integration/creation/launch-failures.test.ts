@@ -1,0 +1,158 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { PACKAGE_ROOT } from '../../../src/util/paths.js';
+import { call, inMemoryServer, writeConfig } from '../../helpers/mcp.js';
+import { settleTo, snapshot, type ResourceSnapshot } from '../../helpers/leaks.js';
+
+// Every way a launch can fail, on real workers and a real engine: a clear error with the worker's last output,
+// the slot freed (max_concurrent_sessions is 1, so a leaked reservation would block the final create), and
+// nothing left running.
+let mcp: Awaited<ReturnType<typeof inMemoryServer>>;
+let baseline: ResourceSnapshot;
+
+const config = (defaults: Record<string, unknown> = {}) => ({
+  community: {
+    session_creation: {
+      max_concurrent_sessions: 1,
+      defaults: { heap_size_gb: 1, startup_timeout_seconds: 90, ...defaults },
+    },
+  },
+});
+
+beforeAll(async () => {
+  baseline = await snapshot();
+  mcp = await inMemoryServer(await writeConfig(config()));
+});
+
+afterAll(async () => {
+  await mcp?.close();
+});
+
+async function expectFailure(args: Record<string, unknown>, pattern: RegExp): Promise<string> {
+  const r = await call(mcp.client, 'session_community_create', args);
+  expect(r.success).toBe(false);
+  expect(r.error).toMatch(
+    new RegExp(`^Failed to create community session '${args.session_name as string}': `),
+  );
+  expect(r.error).toMatch(pattern);
+  expect((await call(mcp.client, 'sessions_list')).sessions).toEqual([]);
+  expect(await settleTo(baseline)).toEqual(baseline);
+  return r.error as string;
+}
+
+describe('launch failures', () => {
+  it('image missing: says how to build it', async () => {
+    await expectFailure(
+      { session_name: 'no-image', launch_method: 'docker', docker_image: 'dh-mcp/no-such-image:0' },
+      /Docker image 'dh-mcp\/no-such-image:0' is not present on this machine; build it with scripts\/build-images\.sh/,
+    );
+  });
+
+  it('venv without deephaven-server: says how to install it', async () => {
+    const venv = mkdtempSync(path.join(os.tmpdir(), 'dh-mcp-empty-venv-'));
+    execFileSync('python3', ['-m', 'venv', '--without-pip', venv]);
+    await expectFailure(
+      { session_name: 'empty-venv', launch_method: 'python', python_venv_path: venv },
+      /has no deephaven-server; install it with '.*\/bin\/python -m pip install deephaven-server'/,
+    );
+  });
+
+  it('bad JVM argument: the JVM refusal, with the worker output', async () => {
+    const e = await expectFailure(
+      { session_name: 'bad-jvm', launch_method: 'python', extra_jvm_args: ['-XX:+NoSuchOptionAtAll'] },
+      /failed to create Java VM \(the JVM refused its options: check extra_jvm_args and heap_size_gb\)/,
+    );
+    expect(e).toMatch(/Last worker output:/);
+  });
+
+  it('python worker dies during start: its error and last lines', async () => {
+    const e = await expectFailure(
+      { session_name: 'dies-python', launch_method: 'python', extra_jvm_args: ['-XX:MaxMetaspaceSize=20m'] },
+      /the worker failed to start: RuntimeError/,
+    );
+    expect(e).toMatch(/Last worker output:\n {2}.*\n/);
+  });
+
+  it('container exits during start (killed for memory): exit code, cause and last lines', async () => {
+    const e = await expectFailure(
+      { session_name: 'dies-docker', launch_method: 'docker', docker_memory_limit_gb: 0.2 },
+      /the worker container exited during start \(exit code 137; 137 means it was killed, usually out of memory/,
+    );
+    expect(e).toMatch(/Last worker output:\n {2}/);
+  });
+
+  it('startup timeout: stops the worker it gave up on', async () => {
+    const slow = await inMemoryServer(await writeConfig(config({ startup_timeout_seconds: 1 })));
+    try {
+      const r = await call(slow.client, 'session_community_create', {
+        session_name: 'slow',
+        launch_method: 'python',
+      });
+      expect(r.error).toMatch(/did not report ready within 1 s/);
+      expect(r.error).toMatch(/Last worker output:/);
+    } finally {
+      await slow.close();
+    }
+    expect(await settleTo(baseline)).toEqual(baseline);
+  });
+
+  it('cancelled call: the worker is stopped and the name and slot are free again', async () => {
+    const ac = new AbortController();
+    const pending = mcp.client.callTool(
+      { name: 'session_community_create', arguments: { session_name: 'cancelled', launch_method: 'python' } },
+      undefined,
+      { signal: ac.signal },
+    );
+    // Abort once the worker process exists, so there is something to clean up.
+    await expect
+      .poll(async () => (await snapshot()).workerPids.length, { timeout: 20_000 })
+      .toBeGreaterThan(baseline.workerPids.length);
+    ac.abort();
+    await expect(pending).rejects.toThrow();
+    expect(await settleTo(baseline)).toEqual(baseline);
+    expect(mcp.state.creator.isStarting('cancelled')).toBe(false);
+  });
+
+  it('Docker engine down (client pointed at a dead socket): names the cause and the alternative', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'dh-mcp-nodocker-'));
+    const file = await writeConfig(config(), dir);
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [path.join(PACKAGE_ROOT, 'dist', 'cli', 'systems-server.js')],
+      env: {
+        ...(process.env as Record<string, string>),
+        DH_MCP_CONFIG_FILE: file,
+        DOCKER_HOST: `unix://${path.join(dir, 'no-daemon.sock')}`,
+      },
+      stderr: 'ignore',
+    });
+    const client = new Client({ name: 'test', version: '1' });
+    await client.connect(transport);
+    try {
+      const r = await call(client, 'session_community_create', {
+        session_name: 'no-daemon',
+        launch_method: 'docker',
+      });
+      expect(r.error).toMatch(
+        /the Docker engine is not reachable \(ENOENT\); start it \(scripts\/provision-docker\.sh\) or use launch_method "python"/,
+      );
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('after all of that the single slot is free: a create succeeds', async () => {
+    const r = await call(mcp.client, 'session_community_create', {
+      session_name: 'after',
+      launch_method: 'python',
+    });
+    expect(r.success).toBe(true);
+    await call(mcp.client, 'session_community_delete', { session_name: 'after' });
+    expect(await settleTo(baseline)).toEqual(baseline);
+  });
+});
