@@ -1,61 +1,7 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PACKAGE_ROOT } from '../../../src/util/paths.js';
+import { StdioPeer } from '../../helpers/stdio-peer.js';
 import { writeConfig } from '../../helpers/mcp.js';
 import { startVenvWorker, type TestWorker } from '../../helpers/workers.js';
-
-const SERVER = path.join(PACKAGE_ROOT, 'dist', 'cli', 'systems-server.js');
-
-/** Drives the built server as an MCP client would: JSON-RPC lines on stdin, every stdout line must be JSON-RPC. */
-class StdioPeer {
-  readonly proc: ChildProcessWithoutNullStreams;
-  readonly stdoutLines: string[] = [];
-  stderr = '';
-  private buffer = '';
-  private waiting = new Map<number, (msg: Record<string, unknown>) => void>();
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-
-  constructor(env: NodeJS.ProcessEnv, args: string[] = []) {
-    this.proc = spawn(process.execPath, [SERVER, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    this.proc.stdout.setEncoding('utf8').on('data', (d: string) => {
-      this.buffer += d;
-      let i;
-      while ((i = this.buffer.indexOf('\n')) >= 0) {
-        const line = this.buffer.slice(0, i);
-        this.buffer = this.buffer.slice(i + 1);
-        this.stdoutLines.push(line);
-        const msg = JSON.parse(line) as Record<string, unknown>; // throws (fails the test) on any non-JSON line
-        if (typeof msg.id === 'number') this.waiting.get(msg.id)?.(msg);
-      }
-    });
-    this.proc.stderr.setEncoding('utf8').on('data', (d: string) => (this.stderr += d));
-    this.exited = new Promise((r) => this.proc.on('exit', (code, signal) => r({ code, signal })));
-  }
-
-  request(
-    id: number,
-    method: string,
-    params: Record<string, unknown> = {},
-  ): Promise<Record<string, unknown>> {
-    const p = new Promise<Record<string, unknown>>((r) => this.waiting.set(id, r));
-    this.proc.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id, method, params })}\n`);
-    return p;
-  }
-
-  notify(method: string): void {
-    this.proc.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', method })}\n`);
-  }
-
-  async initialize(): Promise<void> {
-    await this.request(1, 'initialize', {
-      protocolVersion: '2025-06-18',
-      capabilities: {},
-      clientInfo: { name: 't', version: '1' },
-    });
-    this.notify('notifications/initialized');
-  }
-}
 
 let worker: TestWorker;
 let env: NodeJS.ProcessEnv;

@@ -1,0 +1,129 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { dockerClient } from '../../../src/creation/docker-client.js';
+import { pidExists, processStartTime } from '../../../src/tracking/process-identity.js';
+import { writeConfig } from '../../helpers/mcp.js';
+import { settleTo, snapshot } from '../../helpers/leaks.js';
+import { StdioPeer } from '../../helpers/stdio-peer.js';
+
+// kill -9 of the server while a docker and a python worker run: the next server start removes both, and a
+// decoy process that now holds a tracked pid (pid reuse) is left alone.
+const dataDir = mkdtempSync(path.join(os.tmpdir(), 'dh-mcp-orphans-'));
+const decoys: number[] = [];
+
+afterAll(() => {
+  for (const pid of decoys) if (pidExists(pid)) process.kill(pid, 'SIGKILL');
+});
+
+async function server(): Promise<StdioPeer> {
+  const file = await writeConfig({
+    community: { session_creation: { defaults: { heap_size_gb: 1, startup_timeout_seconds: 90 } } },
+  });
+  const peer = new StdioPeer({ ...process.env, DH_MCP_CONFIG_FILE: file, DH_MCP_DATA_DIR: dataDir });
+  await peer.initialize();
+  return peer;
+}
+
+function records(): Array<{ file: string; body: Record<string, unknown> }> {
+  const dir = path.join(dataDir, 'instances');
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => ({ file: path.join(dir, f), body: JSON.parse(readFileSync(path.join(dir, f), 'utf8')) }));
+}
+
+it('kill -9 leaves workers behind; the next start removes them and spares a decoy holding a tracked pid', async () => {
+  const baseline = await snapshot();
+  const first = await server();
+  const py = await first.callTool('session_community_create', {
+    session_name: 'orphan-py',
+    launch_method: 'python',
+  });
+  const dk = await first.callTool('session_community_create', {
+    session_name: 'orphan-dk',
+    launch_method: 'docker',
+  });
+  expect(py.success && dk.success).toBe(true);
+  const pyPid = py.process_id as number;
+  const containerId = dk.container_id as string;
+
+  // Workers stop by themselves when their owner's pipe closes; freeze the python one so it cannot, as a wedged
+  // worker would be, and the sweep has to do the work.
+  process.kill(pyPid, 'SIGSTOP');
+  first.proc.kill('SIGKILL');
+  await first.exited;
+
+  // A decoy takes over a tracked pid: recorded with the start time the real worker had, it now belongs to a
+  // process with a different one, exactly what pid reuse looks like.
+  const decoy = spawn('sleep', ['600'], { stdio: 'ignore' });
+  decoys.push(decoy.pid!);
+  const [rec] = records();
+  expect(rec).toBeDefined();
+  const body = rec!.body as { python_workers: Record<string, { pid: number; start_time?: string }> };
+  expect(body.python_workers['orphan-py']?.pid).toBe(pyPid);
+  expect(body.python_workers['orphan-py']?.start_time).toBe(processStartTime(pyPid));
+  body.python_workers.reused = {
+    pid: decoy.pid!,
+    start_time: String(Number(processStartTime(decoy.pid!)) - 1),
+  };
+  writeFileSync(rec!.file, JSON.stringify(body));
+
+  expect(pidExists(pyPid)).toBe(true);
+  expect((await dockerClient().getContainer(containerId).inspect()).Id).toBe(containerId);
+
+  const second = await server();
+  try {
+    await expect.poll(() => pidExists(pyPid), { timeout: 20_000 }).toBe(false);
+    await expect
+      .poll(
+        async () =>
+          dockerClient()
+            .getContainer(containerId)
+            .inspect()
+            .then(
+              () => 'present',
+              (e: { statusCode?: number }) => String(e.statusCode),
+            ),
+        { timeout: 20_000 },
+      )
+      .toBe('404');
+    expect(pidExists(decoy.pid!)).toBe(true);
+    expect(records().map((r) => r.file)).not.toContain(rec!.file);
+  } finally {
+    second.proc.stdin.end();
+    await second.exited;
+  }
+  decoy.kill('SIGKILL');
+  decoys.pop();
+  expect(await settleTo(baseline)).toEqual(baseline);
+});
+
+it.each(['SIGTERM', 'SIGINT', 'SIGHUP', 'stdin EOF'] as const)(
+  '%s with a docker and a python worker alive: both stopped, exit 0 within 15 s',
+  async (how) => {
+    const baseline = await snapshot();
+    const peer = await server();
+    const py = await peer.callTool('session_community_create', {
+      session_name: 'live-py',
+      launch_method: 'python',
+    });
+    const dk = await peer.callTool('session_community_create', {
+      session_name: 'live-dk',
+      launch_method: 'docker',
+    });
+    expect(py.success && dk.success).toBe(true);
+    const t0 = Date.now();
+    if (how === 'stdin EOF') peer.proc.stdin.end();
+    else peer.proc.kill(how);
+    const exit = await peer.exited;
+    expect(Date.now() - t0).toBeLessThan(15_000);
+    expect(exit).toEqual({ code: 0, signal: null });
+    // Gone at exit, not eventually: no settling allowed for the worker processes and containers.
+    const after = await snapshot();
+    expect(after.workerPids).toEqual(baseline.workerPids);
+    expect(after.containers).toEqual(baseline.containers);
+    expect(readdirSync(path.join(dataDir, 'instances')).filter((f) => f.endsWith('.json'))).toEqual([]);
+  },
+);
