@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Provisions everything the workers need, idempotently and with caches:
-#   the Python worker venv, the Docker engine, and the python/groovy worker images.
-# DH_MCP_SKIP_DOCKER=1 skips the engine and images (venv-only machines).
+#   the Python worker venv, the Docker engine, the python/groovy worker images, and headless Chromium for the
+#   browser test. DH_MCP_SKIP_DOCKER=1 skips the engine and images (venv-only machines); DH_MCP_SKIP_BROWSER=1
+#   skips Chromium (machines that only run the server).
 set -euo pipefail
 here="$(dirname "$0")"
 . "$here/lib.sh"
@@ -10,5 +11,8 @@ bash "$here/provision-python.sh" >/dev/null
 if [ "${DH_MCP_SKIP_DOCKER:-0}" != 1 ]; then
   bash "$here/provision-docker.sh"
   bash "$here/build-images.sh" >/dev/null
+fi
+if [ "${DH_MCP_SKIP_BROWSER:-0}" != 1 ]; then
+  bash "$here/provision-browser.sh"
 fi
 log "provisioning done in $(( $(date +%s) - t0 )) s"
