@@ -9,18 +9,21 @@ import { logger } from '../util/logger.js';
 import { sleep } from '../util/timeout.js';
 import { resolveCreateRequest, type CreateArgs, type CreatePlan } from './create-request.js';
 import { DynamicSession } from './dynamic-session.js';
-import { launchDocker } from './launchers/docker-launcher.js';
 import { LaunchError, type LaunchSpec, type LaunchedWorker } from './launchers/launcher.js';
-import { launchPython } from './launchers/python-launcher.js';
 import { freePort } from './ports.js';
 import { Reservations } from './reservations.js';
 import { logBrowserAccess } from './startup-banner.js';
 
-/** The one place that knows which launcher serves which method. */
+/** The one place that knows which launcher serves which method (loaded on first use: faster server start). */
 const LAUNCHERS: Record<LaunchMethod, (plan: CreatePlan, spec: LaunchSpec) => Promise<LaunchedWorker>> = {
-  docker: (plan, spec) => launchDocker({ ...spec, ...plan.docker }),
+  docker: async (plan, spec) =>
+    (await import('./launchers/docker-launcher.js')).launchDocker({ ...spec, ...plan.docker }),
   python: async (plan, spec) =>
-    launchPython({ ...spec, venvPath: plan.python.venvPath, port: await freePort() }),
+    (await import('./launchers/python-launcher.js')).launchPython({
+      ...spec,
+      venvPath: plan.python.venvPath,
+      port: await freePort(),
+    }),
 };
 
 /** A python worker loses its port when another process binds it between our probe and the JVM's bind. */

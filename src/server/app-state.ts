@@ -1,7 +1,6 @@
 import { redactConfig } from '../config/redact.js';
 import type { CredentialRetrievalMode, DhMcpConfig } from '../config/schema.js';
 import { loadConfig, type LoadedConfig } from '../config/discover.js';
-import { dockerAnswers, dockerClient } from '../creation/docker-client.js';
 import { SessionCreator } from '../creation/session-creator.js';
 import { SessionRegistry } from '../sessions/registry.js';
 import { staticSessionsFromConfig } from '../sessions/static-sessions.js';
@@ -55,6 +54,7 @@ export class AppState {
 
   private async sweepOrphans(): Promise<void> {
     try {
+      const { dockerAnswers, dockerClient } = await import('../creation/docker-client.js');
       const docker = (await dockerAnswers(2000)) ? dockerClient() : undefined;
       await sweepOrphans({
         dir: this.creator.tracker.dir,
