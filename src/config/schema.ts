@@ -65,6 +65,13 @@ export const SecuritySchema = strict({
           `must be one of ${CREDENTIAL_RETRIEVAL_MODES.map((m) => `"${m}"`).join(', ')}, got ${describe(iss.input)}`,
       })
       .default('none'),
+    /** dh-mcp extension: directories session_script_run may read script_path files from (none by default). */
+    script_path_allowed_dirs: z
+      .array(
+        str.refine((p) => p.startsWith('/'), { error: 'must be an absolute directory path' }),
+        { error: (iss) => `expected an array of absolute directory paths, got ${describe(iss.input)}` },
+      )
+      .default([]),
   }).optional(),
 });
 

@@ -70,6 +70,14 @@ export class WorkerConnection {
     ide.addEventListener(dh.IdeConnection.EVENT_SHUTDOWN, markBroken('worker shut down'));
   }
 
+  /** Called when an operation failed in a way that suggests the connection is dead: the next use reconnects. */
+  markBroken(why: string): void {
+    if (this.closed || this.broken) return;
+    logger.info({ url: this.url, why }, 'dropping the worker connection; the next call reconnects');
+    this.broken = true;
+    setImmediate(() => safeDisconnect(this.client));
+  }
+
   get usable(): boolean {
     return !this.broken && !this.closed;
   }

@@ -1,6 +1,7 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { registerAdminTools } from '../tools/admin-tools.js';
 import { registerCreationTools, dynamicDetails } from '../tools/creation-tools.js';
+import { registerDataTools } from '../tools/data-tools.js';
 import { registerSessionTools } from '../tools/session-tools.js';
 import type { AppState } from './app-state.js';
 
@@ -24,6 +25,7 @@ export function createMcpServer(state: AppState): McpServer {
   );
   registerSessionTools(server, state, [dynamicDetails]);
   registerCreationTools(server, state);
+  registerDataTools(server, state);
   registerAdminTools(server, state);
   return server;
 }

@@ -34,14 +34,6 @@ afterAll(async () => {
   expect(await settleTo(baseline)).toEqual(baseline);
 });
 
-/** Runs code through the session's own console: a real script on the created worker. */
-async function runOnWorker(id: string, code: string): Promise<string | undefined> {
-  const c = await mcp.state.registry.get(id).connection();
-  const ide = await c.console();
-  const r = await ide.runCode(code);
-  return r.error ?? undefined;
-}
-
 function instanceRecords(): Array<Record<string, unknown>> {
   const dir = path.join(process.env.DH_MCP_DATA_DIR!, 'instances');
   let files: string[] = [];
@@ -117,11 +109,21 @@ describe.each(CASES)('$method worker, $auth, $language', ({ method, auth, langua
       (details.session as Record<string, unknown>)[method === 'python' ? 'process_id' : 'container_id'],
     ).toBe(created[method === 'python' ? 'process_id' : 'container_id']);
 
-    const script = language === 'Python' ? 'life_answer = 6 * 7' : 'life_answer = 6 * 7';
-    expect(await runOnWorker(id, script)).toBeUndefined();
-    expect(
-      await runOnWorker(id, language === 'Python' ? 'assert life_answer == 42' : 'assert life_answer == 42'),
-    ).toBeUndefined();
+    // A script through the MCP tool, in the worker's language, and its table read back.
+    const ran = await call(client, 'session_script_run', {
+      session_id: id,
+      script:
+        language === 'Python'
+          ? 'from deephaven import empty_table\nlife = empty_table(3).update("X = i * 7")'
+          : 'life = emptyTable(3).update("X = i * 7")',
+    });
+    expect(ran).toMatchObject({ success: true, created: [{ name: 'life', type: 'Table' }] });
+    const data = await call(client, 'session_table_data', {
+      session_id: id,
+      table_name: 'life',
+      format: 'json-column',
+    });
+    expect(data.data).toEqual({ X: [0, 7, 14] });
 
     // The credentials really log in (and the anonymous worker really needs none).
     const creds = await call(client, 'session_community_credentials', { session_id: id });

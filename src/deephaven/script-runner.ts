@@ -1,0 +1,97 @@
+import { randomBytes } from 'node:crypto';
+import type { dh as DhType } from '@deephaven/jsapi-types';
+import { errorMessage } from '../util/errors.js';
+import { sleep, withTimeout } from '../util/timeout.js';
+import type { WorkerConnection } from './worker-connection.js';
+
+export interface VariableChange {
+  name: string;
+  type: string;
+}
+
+export interface ScriptResult {
+  /** The worker's error text (traceback) when the script failed; undefined on success. */
+  error?: string;
+  created: VariableChange[];
+  updated: VariableChange[];
+  removed: VariableChange[];
+  stdout: string;
+  stderr: string;
+}
+
+/** The log stream is pushed in 100 ms batches: wait a little longer after the command for its last lines. */
+const LOG_FLUSH_MS = 250;
+
+/** Thrown when the call itself failed (transport), as opposed to the script raising an error. */
+export class ScriptTransportError extends Error {
+  override name = 'ScriptTransportError';
+}
+
+/**
+ * Runs code in the worker's console and reports what it changed and printed. Output comes from the worker's
+ * log stream, filtered to the command's own time window (the stream is shared by every client of the worker;
+ * dh-mcp runs one script per session at a time so its own calls never mix).
+ */
+export async function runScript(
+  conn: WorkerConnection,
+  code: string,
+  timeoutMs: number,
+): Promise<ScriptResult> {
+  const ide = await conn.console();
+  const items: DhType.ide.LogItem[] = [];
+  const unsubscribe = conn.ide.onLogMessage((item) => items.push(item));
+  const startedMicros = Date.now() * 1000;
+  try {
+    let result: DhType.ide.CommandResult;
+    try {
+      result = await withTimeout(ide.runCode(code), timeoutMs, 'the script');
+    } catch (e) {
+      if (e instanceof Error && e.name === 'TimeoutError')
+        throw new Error(
+          `the script did not finish within ${Math.round(timeoutMs / 1000)} s; it may still be running on the worker (a running command cannot be cancelled)`,
+        );
+      throw new ScriptTransportError(errorMessage(e));
+    }
+    await sleep(LOG_FLUSH_MS);
+    const start = micros(result.startTimestamp) ?? startedMicros;
+    const end = (micros(result.endTimestamp) ?? Date.now() * 1000) + LOG_FLUSH_MS * 1000;
+    const mine = items.filter((i) => i.micros >= start - 1000 && i.micros <= end);
+    const text = (level: string): string =>
+      mine
+        .filter((i) => i.logLevel === level)
+        .map((i) => i.message)
+        .join('');
+    const change = (v: DhType.ide.VariableDefinition): VariableChange => ({ name: v.title, type: v.type });
+    return {
+      error: result.error ? cleanError(result.error) : undefined,
+      created: result.changes.created.map(change),
+      updated: result.changes.updated.map(change),
+      removed: result.changes.removed.map(change),
+      stdout: text('STDOUT'),
+      stderr: text('STDERR'),
+    };
+  } finally {
+    unsubscribe();
+  }
+}
+
+function micros(d: DhType.DateWrapper | undefined | null): number | undefined {
+  if (!d) return undefined;
+  const nanos = Number((d as unknown as { valueOf(): string }).valueOf());
+  return Number.isFinite(nanos) && nanos > 0 ? Math.floor(nanos / 1000) : undefined;
+}
+
+/** A name for a helper variable that no user script will collide with. */
+export function helperName(what: string): string {
+  return `__dh_mcp_${what}_${randomBytes(6).toString('hex')}`;
+}
+
+/** The worker's error without Java stack frames: the Python or Groovy part is what the script's author needs. */
+export function cleanError(error: string): string {
+  return error
+    .split('\n')
+    .filter((l) => !/^\s+at [\w.$/<>]+\(.*\)\s*$/.test(l) && !/^\s+\.\.\. \d+ more\s*$/.test(l))
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+}
