@@ -114,7 +114,21 @@ def watch_stdin(stop):
     threading.Thread(target=run, name="stdin-watch", daemon=True).start()
 
 
+def redirect_output():
+    # A worker that outlives its launcher writes to a file: its launcher's pipes close when the launcher exits.
+    path = os.environ.get("DH_WORKER_LOG_FILE")
+    if not path:
+        return
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+
+
 def main():
+    redirect_output()
     emit("starting")
     host = os.environ.get("DH_WORKER_HOST", "127.0.0.1")
     try:

@@ -11,6 +11,8 @@ bash "$here/provision-python.sh" >/dev/null
 if [ "${DH_MCP_SKIP_DOCKER:-0}" != 1 ]; then
   bash "$here/provision-docker.sh"
   bash "$here/build-images.sh" >/dev/null
+  # The MCP server image for docker-compose.yml (needs dist/: npm test builds before provisioning).
+  if [ -f "$here/../dist/cli/systems-server.js" ]; then bash "$here/build-server-image.sh" >/dev/null; fi
 fi
 if [ "${DH_MCP_SKIP_BROWSER:-0}" != 1 ]; then
   bash "$here/provision-browser.sh"

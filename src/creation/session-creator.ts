@@ -1,33 +1,15 @@
-import type { LaunchMethod, SessionCreationConfig, CredentialRetrievalMode } from '../config/schema.js';
-import { warmJsApi } from '../deephaven/jsapi-loader.js';
+import type { SessionCreationConfig, CredentialRetrievalMode } from '../config/schema.js';
 import { makeSessionId } from '../sessions/session-id.js';
 import type { SessionRegistry } from '../sessions/registry.js';
 import type { InstanceTracker } from '../tracking/instance-tracker.js';
-import { identify } from '../tracking/process-identity.js';
 import { UserError, errorMessage } from '../util/errors.js';
 import { logger } from '../util/logger.js';
-import { sleep } from '../util/timeout.js';
 import { resolveCreateRequest, type CreateArgs, type CreatePlan } from './create-request.js';
-import { DynamicSession } from './dynamic-session.js';
-import { LaunchError, type LaunchSpec, type LaunchedWorker } from './launchers/launcher.js';
-import { freePort } from './ports.js';
+import type { DynamicSession } from './dynamic-session.js';
+import { LaunchError } from './launchers/launcher.js';
 import { Reservations } from './reservations.js';
 import { logBrowserAccess } from './startup-banner.js';
-
-/** The one place that knows which launcher serves which method (loaded on first use: faster server start). */
-const LAUNCHERS: Record<LaunchMethod, (plan: CreatePlan, spec: LaunchSpec) => Promise<LaunchedWorker>> = {
-  docker: async (plan, spec) =>
-    (await import('./launchers/docker-launcher.js')).launchDocker({ ...spec, ...plan.docker }),
-  python: async (plan, spec) =>
-    (await import('./launchers/python-launcher.js')).launchPython({
-      ...spec,
-      venvPath: plan.python.venvPath,
-      port: await freePort(),
-    }),
-};
-
-/** A python worker loses its port when another process binds it between our probe and the JVM's bind. */
-const PORT_ATTEMPTS = 3;
+import { cancelReason, startWorker, trackingFor } from './worker-starter.js';
 
 export interface CreationContext {
   /** The current config's session_creation section (undefined: creation not configured). */
@@ -107,131 +89,28 @@ export class SessionCreator {
     onProgress?: (message: string) => void,
   ): Promise<DynamicSession> {
     const started = Date.now();
-    warmJsApi(); // imports the cached client API while the worker boots
-    const deadline = started + plan.startup.timeoutMs;
-    const progress = (m: string): void => onProgress?.(m);
     await this.sweep;
     const { token: _secret, ...loggable } = plan;
     logger.info({ session: id, plan: loggable }, 'creating worker');
-
-    let worker: LaunchedWorker | undefined;
-    let session: DynamicSession | undefined;
-    try {
-      for (let attempt = 1; ; attempt++) {
-        signal.throwIfAborted();
-        progress(`launching ${plan.method} worker '${plan.name}'`);
-        worker = await LAUNCHERS[plan.method](plan, this.spec(plan));
-        this.track(plan.name, worker);
-        if (signal.aborted) throw new LaunchError(`start of '${plan.name}' was cancelled`);
-        try {
-          const ready = await worker.waitUntilReady({
-            timeoutMs: Math.max(deadline - Date.now(), 1),
-            signal,
-            onProgress: progress,
-          });
-          session = new DynamicSession(
-            plan.name,
-            worker,
-            plan.method,
-            plan.auth,
-            plan.token,
-            plan.tokenSource === 'generated',
-            ready.console ?? plan.language,
-            () => this.tracker.untrack(plan.name),
-          );
-          break;
-        } catch (e) {
-          if (e instanceof LaunchError && e.portTaken && attempt < PORT_ATTEMPTS) {
-            logger.info(
-              { session: id, port: worker.port },
-              'port taken before the worker bound it; retrying',
-            );
-            await this.discard(plan.name, worker);
-            worker = undefined;
-            continue;
-          }
-          throw e;
-        }
-      }
-      progress(`worker '${plan.name}' reported ready; logging in`);
-      await this.confirmLogin(session, plan, deadline, signal);
-      signal.throwIfAborted();
-      // Synchronous from here to the end: nothing can interleave between the last check and the add.
-      this.ctx.registry().add(session);
-      logger.info(
-        { session: id, method: plan.method, port: worker.port, ms: Date.now() - started },
-        'worker created',
-      );
-      logBrowserAccess(session, this.ctx.credentialMode());
-      return session;
-    } catch (e) {
-      const why = signal.aborted ? cancelReason(signal) : undefined;
-      if (session) await session.close();
-      else if (worker) await this.discard(plan.name, worker);
-      logger.warn(
-        { session: id, err: errorMessage(e) },
-        'worker creation failed; everything it started is stopped',
-      );
-      if (why)
-        throw new LaunchError(`creation was cancelled (${why}); the worker was stopped`, worker?.logTail());
-      throw e;
-    }
-  }
-
-  private spec(plan: CreatePlan): LaunchSpec {
-    return {
-      name: plan.name,
-      auth: plan.auth,
-      token: plan.token,
-      language: plan.language,
-      heapSizeGb: plan.heapSizeGb,
-      extraJvmArgs: plan.extraJvmArgs,
-      environment: plan.environment,
+    const session = await startWorker(plan, {
+      tracking: trackingFor(this.tracker),
       labels: this.tracker.containerLabels(plan.name),
       exitWithOwner: true,
-    };
-  }
-
-  private track(name: string, w: LaunchedWorker): void {
-    if (w.containerId) this.tracker.trackContainer(name, w.containerId);
-    if (w.pid) {
-      const id = identify(w.pid);
-      this.tracker.trackProcess(name, { pid: w.pid, start_time: id.startTime, home: w.home, port: w.port });
+      signal,
+      onProgress,
+    });
+    if (signal.aborted) {
+      await session.close();
+      throw new LaunchError(`creation was cancelled (${cancelReason(signal)}); the worker was stopped`);
     }
-  }
-
-  private async discard(name: string, w: LaunchedWorker): Promise<void> {
-    await w.stop();
-    if (!(await w.isAlive())) this.tracker.untrack(name);
-  }
-
-  /** A real login proves the worker serves clients with these credentials, not merely that it printed a line. */
-  private async confirmLogin(
-    session: DynamicSession,
-    plan: CreatePlan,
-    deadline: number,
-    signal: AbortSignal,
-  ): Promise<void> {
-    const attempts = Math.max(plan.startup.retries, 0) + 1;
-    for (let i = 1; ; i++) {
-      signal.throwIfAborted();
-      try {
-        await raceAbort(session.connection(), signal, deadline, plan.name);
-        return;
-      } catch (e) {
-        if (signal.aborted || i >= attempts || Date.now() >= deadline) {
-          throw new LaunchError(
-            `the worker reported ready but a login failed: ${errorMessage(e)}`,
-            session.worker.logTail(),
-          );
-        }
-        logger.info(
-          { session: session.id, attempt: i, err: errorMessage(e) },
-          'login not accepted yet; retrying',
-        );
-        await sleep(Math.min(plan.startup.intervalMs, Math.max(deadline - Date.now(), 0)));
-      }
-    }
+    // Synchronous from the check above to here: nothing can interleave before the add.
+    this.ctx.registry().add(session);
+    logger.info(
+      { session: id, method: plan.method, port: session.worker.port, ms: Date.now() - started },
+      'worker created',
+    );
+    logBrowserAccess(session, this.ctx.credentialMode());
+    return session;
   }
 
   /** Stops every create in flight (reload, shutdown) and waits until each has cleaned up. */
@@ -245,25 +124,4 @@ export class SessionCreator {
   isStarting(name: string): boolean {
     return this.reservations.has(name);
   }
-}
-
-function cancelReason(signal: AbortSignal): string {
-  const r: unknown = signal.reason;
-  if (r instanceof Error && r.name !== 'AbortError') return r.message;
-  return 'the call was cancelled';
-}
-
-function raceAbort<T>(p: Promise<T>, signal: AbortSignal, deadline: number, name: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new LaunchError(`worker '${name}' did not accept a login before the startup timeout`)),
-      Math.max(deadline - Date.now(), 1),
-    );
-    const onAbort = (): void => reject(new LaunchError('cancelled'));
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(resolve, reject).finally(() => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-    });
-  });
 }

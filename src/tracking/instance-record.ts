@@ -33,4 +33,6 @@ export const LABELS = {
   ownerPid: 'dh-mcp.owner-pid',
   ownerStart: 'dh-mcp.owner-start',
   ownerHost: 'dh-mcp.owner-host',
+  /** Detached workers (dh-mcp worker start) have no owner process, only an expiry. */
+  expires: 'dh-mcp.expires',
 } as const;

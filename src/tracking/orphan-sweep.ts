@@ -5,6 +5,7 @@ import type Docker from 'dockerode';
 import { errorMessage } from '../util/errors.js';
 import { logger } from '../util/logger.js';
 import { InstanceRecordSchema, LABELS } from './instance-record.js';
+import { sweepDetached } from './detached-workers.js';
 import { isVerifiedSameProcess, pidExists, stillRunning } from './process-identity.js';
 
 export interface SweepResult {
@@ -22,6 +23,8 @@ export interface SweepOptions {
   /** Undefined when no Docker engine answers. */
   docker?: Docker;
   graceMs?: number;
+  /** Records of detached workers (dh-mcp worker start). */
+  detachedDir?: string;
 }
 
 /**
@@ -38,6 +41,7 @@ export async function sweepOrphans(opts: SweepOptions): Promise<SweepResult> {
     recordsRemoved: [],
   };
   await sweepRecords(opts, result);
+  result.recordsRemoved.push(...(await sweepDetached(opts.detachedDir)));
   if (opts.docker) await sweepContainers(opts.docker, opts.selfInstanceId, result);
   if (result.containersRemoved.length || result.processesStopped.length || result.recordsRemoved.length)
     logger.info(result, 'removed workers left behind by dead dh-mcp processes');
@@ -127,6 +131,9 @@ async function sweepContainers(docker: Docker, self: string, result: SweepResult
       const l = c.Labels;
       if (l[LABELS.instance] === self) return;
       if (l[LABELS.ownerHost] && l[LABELS.ownerHost] !== os.hostname()) return;
+      // A detached worker lives until its expiry (its record's sweep stops it then); never judged by owner.
+      const expires = l[LABELS.expires];
+      if (expires && Date.parse(expires) > Date.now()) return;
       const ownerPid = Number(l[LABELS.ownerPid]);
       if (
         Number.isInteger(ownerPid) &&

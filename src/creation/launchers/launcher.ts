@@ -32,6 +32,8 @@ export interface PythonSpec extends LaunchSpec {
   venvPath: string;
   /** The host port to bind (127.0.0.1 only). */
   port: number;
+  /** Write the worker's output to this file instead of our pipes (for workers that outlive this process). */
+  logFile?: string;
 }
 
 export interface ReadyInfo {

@@ -1,8 +1,8 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { execa, type ResultPromise } from 'execa';
+import { execa, type Options, type ResultPromise } from 'execa';
 import { WORKER_ENTRY_SCRIPT, venvPython } from '../../util/paths.js';
 import { logger } from '../../util/logger.js';
 import { LaunchError, workerEnvironment, type LaunchedWorker, type PythonSpec } from './launcher.js';
@@ -63,12 +63,17 @@ export async function launchPython(spec: PythonSpec): Promise<LaunchedWorker> {
   };
   // Our own secrets must not leak into a child's environment.
   delete env.DH_MCP_HTTP_BEARER_TOKEN;
+  // A worker that outlives us must not write to our pipes (it would die of SIGPIPE once we exit): the entry
+  // script points its own stdout and stderr at the log file instead.
+  if (spec.logFile) env.DH_WORKER_LOG_FILE = spec.logFile;
+  const output: Pick<Options, 'stdout' | 'stderr'> = spec.logFile
+    ? { stdout: 'ignore', stderr: 'ignore' }
+    : { stdout: 'pipe', stderr: 'pipe' };
   const child = execa(venvPython(spec.venvPath), [WORKER_ENTRY_SCRIPT], {
     env,
     extendEnv: false,
     stdin: 'pipe',
-    stdout: 'pipe',
-    stderr: 'pipe',
+    ...output,
     detached: true,
     cleanup: false,
     reject: false,
@@ -99,8 +104,14 @@ class PythonWorker extends WorkerBase implements LaunchedWorker {
     this.pid = child.pid;
     child.stdout?.setEncoding('utf8').on('data', (d: string) => this.output.push(d));
     child.stderr?.setEncoding('utf8').on('data', (d: string) => this.output.push(d));
+    if (spec.logFile) this.tail(spec.logFile);
     child.stdin?.on('error', () => undefined); // EPIPE when the worker dies early
     if (spec.auth === 'PSK' && spec.token) child.stdin?.write(`${spec.token}\n`);
+    if (!spec.exitWithOwner) {
+      // It must outlive us: its stdin closes now (it ignores that), and it does not hold our event loop.
+      child.stdin?.end();
+      child.unref();
+    }
     this.exit = child.then(
       (r) => {
         this.exited = true;
@@ -113,6 +124,26 @@ class PythonWorker extends WorkerBase implements LaunchedWorker {
         this.output.fail('the worker process could not be started');
       },
     );
+  }
+
+  /** Follows the log file a detached worker writes, for the ready line and the error tail. */
+  private tail(file: string): void {
+    let offset = 0;
+    const buf = Buffer.alloc(64 * 1024);
+    const timer = setInterval(() => {
+      let fd: number | undefined;
+      try {
+        fd = openSync(file, 'r');
+        for (let n; (n = readSync(fd, buf, 0, buf.length, offset)) > 0; offset += n)
+          this.output.push(buf.toString('utf8', 0, n));
+      } catch {
+        // not there yet
+      } finally {
+        if (fd !== undefined) closeSync(fd);
+      }
+    }, 100);
+    timer.unref();
+    void this.exit.then(() => clearInterval(timer));
   }
 
   protected describe(): string {

@@ -1,0 +1,293 @@
+#!/usr/bin/env node
+import { spawn } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  creationDefaults,
+  describeWorker,
+  launchWorker,
+  planFor,
+  type LaunchWorkerOptions,
+} from '../api/launch-worker.js';
+import { ConfigError } from '../config/errors.js';
+import { locateConfig, readConfigFile } from '../config/load.js';
+import { startWorker } from '../creation/worker-starter.js';
+import { disposeTransports } from '../deephaven/worker-connection.js';
+import { LABELS } from '../tracking/instance-record.js';
+import {
+  detachedAlive,
+  listDetached,
+  loadDetached,
+  saveDetached,
+  stopDetached,
+  workersDir,
+} from '../tracking/detached-workers.js';
+import { identify } from '../tracking/process-identity.js';
+import { UserError, errorMessage } from '../util/errors.js';
+import { progressLine } from './progress-line.js';
+
+const USAGE = `dh-mcp: ephemeral Deephaven workers for CI, and config checks
+
+  dh-mcp worker run [options] -- <command> [args...]
+      start a worker, run the command with DH_HOST, DH_PORT, DH_URL, DH_PSK set, stop the worker when the
+      command ends or on any signal; exits with the command's status
+  dh-mcp worker start [options] [--json] [--ttl <seconds>]
+      start a worker that outlives this command (tracked; removed by 'worker stop', or by any dh-mcp start-up
+      sweep after its TTL, default 7200 s); prints KEY=value lines (or JSON) on stdout
+  dh-mcp worker stop <name>       stop a started worker
+  dh-mcp worker ls [--json]       list started workers
+  dh-mcp config validate [file]   check a deephaven_mcp.json (default: the one the server would use)
+
+worker options (defaults from community.session_creation.defaults of the config, then the server's):
+  --name <name>            worker name (default worker-<random>)
+  -c, --config <file>      deephaven_mcp.json to take defaults from
+  --launch-method <m>      docker | python
+  --language <l>           Python | Groovy
+  --auth <a>               PSK (default, generated token) | Anonymous
+  --token-env <VAR>        use the PSK in environment variable VAR instead of generating one
+  --heap <gb>              JVM heap in GB (fractions allowed)
+  --jvm-arg <arg>          extra JVM argument (repeatable)
+  --env <K=V>              extra environment variable for the worker (repeatable)
+  --image <image>          docker image   --memory <gb>  docker memory limit   --cpus <n>  docker CPU limit
+  --volume <h:c[:ro]>      docker volume (repeatable)
+  --venv <dir>             python venv holding deephaven-server
+  --startup-timeout <s>    seconds to wait for the worker
+`;
+
+const WORKER_OPTIONS = {
+  name: { type: 'string' },
+  config: { type: 'string', short: 'c' },
+  'launch-method': { type: 'string' },
+  language: { type: 'string' },
+  auth: { type: 'string' },
+  'token-env': { type: 'string' },
+  heap: { type: 'string' },
+  'jvm-arg': { type: 'string', multiple: true },
+  env: { type: 'string', multiple: true },
+  image: { type: 'string' },
+  memory: { type: 'string' },
+  cpus: { type: 'string' },
+  volume: { type: 'string', multiple: true },
+  venv: { type: 'string' },
+  'startup-timeout': { type: 'string' },
+  json: { type: 'boolean' },
+  ttl: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type WorkerValues = ReturnType<
+  typeof parseArgs<{ options: typeof WORKER_OPTIONS; allowPositionals: true }>
+>['values'];
+
+function num(v: string | undefined, flag: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new UserError(`--${flag} expects a number, got '${v}'`);
+  return n;
+}
+
+function workerOptions(v: WorkerValues): LaunchWorkerOptions {
+  let token: string | undefined;
+  if (v['token-env']) {
+    token = process.env[v['token-env']];
+    if (!token) throw new UserError(`--token-env ${v['token-env']}: that environment variable is not set`);
+  }
+  const env: Record<string, string> = {};
+  for (const kv of v.env ?? []) {
+    const i = kv.indexOf('=');
+    if (i <= 0) throw new UserError(`--env expects KEY=value, got '${kv}'`);
+    env[kv.slice(0, i)] = kv.slice(i + 1);
+  }
+  return {
+    name: v.name,
+    configFile: v.config,
+    launchMethod: v['launch-method'] as LaunchWorkerOptions['launchMethod'],
+    programmingLanguage: v.language as LaunchWorkerOptions['programmingLanguage'],
+    authType: v.auth as LaunchWorkerOptions['authType'],
+    authToken: token,
+    heapSizeGb: num(v.heap, 'heap'),
+    extraJvmArgs: v['jvm-arg'],
+    environment: Object.keys(env).length ? env : undefined,
+    dockerImage: v.image,
+    dockerMemoryLimitGb: num(v.memory, 'memory'),
+    dockerCpuLimit: num(v.cpus, 'cpus'),
+    dockerVolumes: v.volume,
+    pythonVenvPath: v.venv,
+    startupTimeoutSeconds: num(v['startup-timeout'], 'startup-timeout'),
+  };
+}
+
+function connectionEnv(w: {
+  host: string;
+  port: number;
+  url: string;
+  token?: string;
+}): Record<string, string> {
+  return { DH_HOST: w.host, DH_PORT: String(w.port), DH_URL: w.url, DH_PSK: w.token ?? '' };
+}
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+const SIGNAL_NUMBERS: Record<string, number> = os.constants.signals as unknown as Record<string, number>;
+
+async function workerRun(v: WorkerValues, command: string[]): Promise<number> {
+  if (!command.length)
+    throw new UserError('worker run needs a command after --, e.g. dh-mcp worker run -- npm test');
+  const progress = progressLine();
+  const abort = new AbortController();
+  let signalled: NodeJS.Signals | undefined;
+  const early = (sig: NodeJS.Signals): void => {
+    signalled = sig;
+    abort.abort(new Error(`received ${sig}`));
+  };
+  for (const s of SIGNALS) process.on(s, early);
+  const w = await launchWorker({
+    ...workerOptions(v),
+    onProgress: progress.update,
+    signal: abort.signal,
+  }).finally(() => progress.done());
+  for (const s of SIGNALS) process.off(s, early);
+  if (signalled) {
+    await w.stop();
+    return 128 + (SIGNAL_NUMBERS[signalled] ?? 1);
+  }
+  process.stderr.write(
+    `dh-mcp: worker '${w.name}' (${w.method}) ready at ${w.url}; running ${command.join(' ')}\n`,
+  );
+  const child = spawn(command[0]!, command.slice(1), {
+    stdio: 'inherit',
+    env: { ...process.env, ...connectionEnv(w) },
+  });
+  const forward = (sig: NodeJS.Signals): void => {
+    signalled ??= sig;
+    child.kill(sig);
+  };
+  for (const s of SIGNALS) process.on(s, forward);
+  const status = await new Promise<number>((resolve) => {
+    child.on('error', (e) => {
+      process.stderr.write(`dh-mcp: cannot run ${command[0]}: ${e.message}\n`);
+      resolve(127);
+    });
+    child.on('exit', (code, sig) => resolve(code ?? 128 + (SIGNAL_NUMBERS[sig ?? 'SIGTERM'] ?? 15)));
+  });
+  await w.stop();
+  await disposeTransports();
+  process.stderr.write(`dh-mcp: worker '${w.name}' stopped; command exited with ${status}\n`);
+  return status;
+}
+
+async function workerStart(v: WorkerValues): Promise<number> {
+  const ttl = num(v.ttl, 'ttl') ?? 7200;
+  if (!(ttl > 0)) throw new UserError(`--ttl must be greater than 0, got ${ttl}`);
+  const plan = planFor(workerOptions(v), await creationDefaults(v.config));
+  if (loadDetached(plan.name))
+    throw new UserError(`a worker named '${plan.name}' is already started; stop it first`);
+  const expires = new Date(Date.now() + ttl * 1000).toISOString();
+  const progress = progressLine();
+  const logFile = path.join(workersDir(), `${plan.name}.log`);
+  (await import('node:fs')).mkdirSync(workersDir(), { recursive: true, mode: 0o700 });
+  const session = await startWorker(plan, {
+    tracking: { track: () => undefined, untrack: () => undefined },
+    labels: {
+      [LABELS.instance]: `detached:${plan.name}`,
+      [LABELS.session]: plan.name,
+      [LABELS.created]: new Date().toISOString(),
+      [LABELS.ownerHost]: os.hostname(),
+      [LABELS.expires]: expires,
+    },
+    exitWithOwner: false,
+    onProgress: progress.update,
+    logFile: plan.method === 'python' ? logFile : undefined,
+  }).finally(() => progress.done());
+  await (await session.cachedConnection())?.close();
+  const w = describeWorker(session, plan, () => session.close());
+  saveDetached({
+    name: w.name,
+    method: w.method,
+    host: w.host,
+    port: w.port,
+    url: w.url,
+    auth_type: w.authType,
+    pid: w.pid,
+    start_time: w.pid ? identify(w.pid).startTime : undefined,
+    container_id: w.containerId,
+    home: session.worker.home,
+    log_file: plan.method === 'python' ? logFile : undefined,
+    created_at: new Date().toISOString(),
+    expires_at: expires,
+  });
+  const details = { name: w.name, method: w.method, ...connectionEnv(w), expires_at: expires };
+  if (v.json)
+    process.stdout.write(`${JSON.stringify({ ...details, pid: w.pid, container_id: w.containerId })}\n`);
+  else for (const [k, val] of Object.entries(connectionEnv(w))) process.stdout.write(`${k}=${val}\n`);
+  process.stderr.write(`dh-mcp: worker '${w.name}' started; stop it with: dh-mcp worker stop ${w.name}\n`);
+  await disposeTransports();
+  return 0;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [group, action, ...rest] = argv;
+  if (!group || group === '-h' || group === '--help' || group === 'help') {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (group === 'config' && action === 'validate') {
+    const file = rest[0] ?? (await locateConfig().then((l) => (l.kind === 'file' ? l.path : undefined)));
+    if (!file) {
+      process.stdout.write(
+        'no deephaven_mcp.json found; the server would use its embedded default (valid)\n',
+      );
+      return 0;
+    }
+    await readConfigFile(file);
+    process.stdout.write(`${file}: valid\n`);
+    return 0;
+  }
+  if (group === 'worker') {
+    const dashes = rest.indexOf('--');
+    const own = dashes >= 0 ? rest.slice(0, dashes) : rest;
+    const command = dashes >= 0 ? rest.slice(dashes + 1) : [];
+    const { values, positionals } = parseArgs({ args: own, options: WORKER_OPTIONS, allowPositionals: true });
+    if (values.help) {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    switch (action) {
+      case 'run':
+        return workerRun(values, command);
+      case 'start':
+        return workerStart(values);
+      case 'stop': {
+        const name = positionals[0];
+        if (!name) throw new UserError('worker stop needs the worker name (see dh-mcp worker ls)');
+        const w = loadDetached(name);
+        if (!w) throw new UserError(`no started worker named '${name}' (see dh-mcp worker ls)`);
+        await stopDetached(w);
+        process.stderr.write(`dh-mcp: worker '${name}' stopped\n`);
+        return 0;
+      }
+      case 'ls': {
+        const all = await Promise.all(
+          listDetached().map(async (w) => ({ ...w, alive: await detachedAlive(w) })),
+        );
+        if (values.json) process.stdout.write(`${JSON.stringify(all)}\n`);
+        else
+          for (const w of all)
+            process.stdout.write(
+              `${w.name}\t${w.method}\t${w.url}\t${w.alive ? 'running' : 'gone'}\texpires ${w.expires_at}\n`,
+            );
+        return 0;
+      }
+    }
+  }
+  throw new UserError(`unknown command '${argv.join(' ')}'; see dh-mcp --help`);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    const known = e instanceof UserError || e instanceof ConfigError || (e as Error)?.name === 'LaunchError';
+    process.stderr.write(`dh-mcp: ${errorMessage(e)}\n`);
+    process.exit(known ? 2 : 1);
+  },
+);

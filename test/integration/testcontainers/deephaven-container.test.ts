@@ -1,0 +1,30 @@
+import { expect, it } from 'vitest';
+import { DeephavenContainer } from '../../../src/testcontainers/deephaven-container.js';
+import { connectWorker } from '../../../src/deephaven/worker-connection.js';
+import { defaultImage } from '../../../src/util/paths.js';
+
+it('PSK (default): ready by the worker line, the PSK logs in, a wrong one does not', async () => {
+  const dh = await new DeephavenContainer().withHeapGb(1).start();
+  try {
+    expect(dh.getAuthType()).toBe('PSK');
+    const c = await connectWorker({ url: dh.getUrl(), auth: 'PSK', token: dh.getPsk(), timeoutMs: 20_000 });
+    expect(c.info.consoleType).toBe('python');
+    await c.close();
+    await expect(
+      connectWorker({ url: dh.getUrl(), auth: 'PSK', token: 'not-the-psk', timeoutMs: 20_000 }),
+    ).rejects.toThrow(/rejected/);
+  } finally {
+    await dh.stop();
+  }
+});
+
+it('anonymous Groovy worker from the groovy image', async () => {
+  const dh = await new DeephavenContainer(defaultImage('Groovy')).withAnonymous().withHeapGb(1).start();
+  try {
+    const c = await connectWorker({ url: dh.getUrl(), auth: 'ANONYMOUS', timeoutMs: 20_000 });
+    expect(c.info.consoleType).toBe('groovy');
+    await c.close();
+  } finally {
+    await dh.stop();
+  }
+});
