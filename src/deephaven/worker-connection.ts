@@ -229,6 +229,7 @@ export async function connectWorker(opts: ConnectOptions): Promise<WorkerConnect
 /** Closes every HTTP/2 session of every connection: call once, at process shutdown. */
 export async function disposeTransports(): Promise<void> {
   // Let CloseSession RPCs of just-closed connections go out first.
-  await new Promise((r) => setTimeout(r, 150).unref());
+  // Referenced on purpose: in a process with nothing else left to do, an unreferenced timer would end it here.
+  await new Promise((r) => setTimeout(r, 150));
   NodeHttp2gRPCTransport.dispose();
 }

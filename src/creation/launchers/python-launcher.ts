@@ -1,4 +1,4 @@
-import { closeSync, existsSync, openSync, readdirSync, readSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -65,7 +65,10 @@ export async function launchPython(spec: PythonSpec): Promise<LaunchedWorker> {
   delete env.DH_MCP_HTTP_BEARER_TOKEN;
   // A worker that outlives us must not write to our pipes (it would die of SIGPIPE once we exit): the entry
   // script points its own stdout and stderr at the log file instead.
-  if (spec.logFile) env.DH_WORKER_LOG_FILE = spec.logFile;
+  if (spec.logFile) {
+    env.DH_WORKER_LOG_FILE = spec.logFile;
+    writeFileSync(spec.logFile, '', { mode: 0o600 }); // a fresh file: never read an earlier worker's lines
+  }
   const output: Pick<Options, 'stdout' | 'stderr'> = spec.logFile
     ? { stdout: 'ignore', stderr: 'ignore' }
     : { stdout: 'pipe', stderr: 'pipe' };
@@ -104,13 +107,14 @@ class PythonWorker extends WorkerBase implements LaunchedWorker {
     this.pid = child.pid;
     child.stdout?.setEncoding('utf8').on('data', (d: string) => this.output.push(d));
     child.stderr?.setEncoding('utf8').on('data', (d: string) => this.output.push(d));
-    if (spec.logFile) this.tail(spec.logFile);
     child.stdin?.on('error', () => undefined); // EPIPE when the worker dies early
-    if (spec.auth === 'PSK' && spec.token) child.stdin?.write(`${spec.token}\n`);
-    if (!spec.exitWithOwner) {
-      // It must outlive us: its stdin closes now (it ignores that), and it does not hold our event loop.
-      child.stdin?.end();
-      child.unref();
+    const secret = spec.auth === 'PSK' && spec.token ? `${spec.token}\n` : '';
+    if (spec.exitWithOwner) {
+      if (secret) child.stdin?.write(secret);
+    } else {
+      // It must outlive us: its stdin closes once the secret is through (it ignores that), and it does not hold
+      // our event loop.
+      child.stdin?.end(secret, () => child.unref());
     }
     this.exit = child.then(
       (r) => {
@@ -124,6 +128,7 @@ class PythonWorker extends WorkerBase implements LaunchedWorker {
         this.output.fail('the worker process could not be started');
       },
     );
+    if (spec.logFile) this.tail(spec.logFile);
   }
 
   /** Follows the log file a detached worker writes, for the ready line and the error tail. */
@@ -183,6 +188,7 @@ function signalGroup(pid: number, sig: NodeJS.Signals): void {
   }
 }
 
+/** A referenced timer on purpose: a stop must finish even when nothing else keeps the process alive. */
 function delay(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms).unref());
+  return new Promise((r) => setTimeout(r, ms));
 }

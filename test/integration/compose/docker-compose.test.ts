@@ -30,9 +30,15 @@ afterAll(() => {
 
 it('docker-compose up: the MCP server answers over streamable HTTP and drives the worker beside it', async () => {
   await expect
-    .poll(async () => (await fetch('http://127.0.0.1:8000/health').catch(() => undefined))?.status, {
-      timeout: 60_000,
-    })
+    .poll(
+      async () =>
+        (
+          await fetch('http://127.0.0.1:8000/health', { signal: AbortSignal.timeout(2000) }).catch(
+            () => undefined,
+          )
+        )?.status,
+      { timeout: 60_000, interval: 500 },
+    )
     .toBe(200);
   const client = new Client({ name: 'compose-test', version: '1' });
   await client.connect(new StreamableHTTPClientTransport(new URL('http://127.0.0.1:8000/mcp')));
