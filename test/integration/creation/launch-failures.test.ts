@@ -115,7 +115,8 @@ describe('launch failures', () => {
     ac.abort();
     await expect(pending).rejects.toThrow();
     expect(await settleTo(baseline)).toEqual(baseline);
-    expect(mcp.state.creator.isStarting('cancelled')).toBe(false);
+    // The worker is gone first; the reservation is released right after the create's cleanup returns.
+    await expect.poll(() => mcp.state.creator.isStarting('cancelled'), { timeout: 5000 }).toBe(false);
   });
 
   it('Docker engine down (client pointed at a dead socket): names the cause and the alternative', async () => {
