@@ -22,12 +22,21 @@ export class DynamicSession extends CommunitySession {
     readonly tokenGenerated: boolean,
     language: string | undefined,
     private readonly onStopped: () => void,
+    /** The Deephaven version the worker reported in its ready line. */
+    version?: string,
   ) {
     // 127.0.0.1, not localhost: the worker binds IPv4 loopback only.
     super(
       name,
       'dynamic',
-      { host: '127.0.0.1', port: worker.port, useTls: false, auth, token: () => token },
+      {
+        host: '127.0.0.1',
+        port: worker.port,
+        useTls: false,
+        auth,
+        token: () => token,
+        knownVersion: version,
+      },
       language,
     );
   }

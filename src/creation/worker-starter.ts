@@ -70,7 +70,8 @@ export interface StartOptions {
 export async function startWorker(plan: CreatePlan, opts: StartOptions): Promise<DynamicSession> {
   warmJsApi(); // imports the cached client API while the worker boots
   const signal = opts.signal ?? new AbortController().signal;
-  const deadline = Date.now() + plan.startup.timeoutMs;
+  const started = Date.now();
+  const deadline = started + plan.startup.timeoutMs;
   const progress = (m: string): void => opts.onProgress?.(m);
   const spec: LaunchSpec = {
     name: plan.name,
@@ -112,6 +113,7 @@ export async function startWorker(plan: CreatePlan, opts: StartOptions): Promise
           plan.tokenSource === 'generated',
           ready.console ?? plan.language,
           () => opts.tracking.untrack(plan.name),
+          ready.version,
         );
         break;
       } catch (e) {
@@ -128,7 +130,12 @@ export async function startWorker(plan: CreatePlan, opts: StartOptions): Promise
       }
     }
     progress(`worker '${plan.name}' reported ready; logging in`);
+    const readyMs = Date.now() - started;
     await confirmLogin(session, plan, deadline, signal);
+    logger.debug(
+      { session: plan.name, ready_ms: readyMs, login_ms: Date.now() - started - readyMs },
+      'worker started',
+    );
     return session;
   } catch (e) {
     const why = signal.aborted ? cancelReason(signal) : undefined;

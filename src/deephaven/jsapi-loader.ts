@@ -29,13 +29,35 @@ export function jsapiCacheDir(): string {
   return path.join(base, 'dh-mcp', 'jsapi');
 }
 
-export async function loadJsApi(serverUrl: string, tls?: TlsMaterial, timeoutMs = 10_000): Promise<Dh> {
+/**
+ * `knownVersion`: the Deephaven version the worker reported itself (a worker dh-mcp started says so in its ready
+ * line). A JS API cached for that exact version is used without downloading it again, which saves a round trip
+ * to a JVM that has just started.
+ */
+export async function loadJsApi(
+  serverUrl: string,
+  tls?: TlsMaterial,
+  timeoutMs = 10_000,
+  knownVersion?: string,
+): Promise<Dh> {
+  const cachedSha = knownVersion ? await shaForVersion(knownVersion) : undefined;
+  if (cachedSha) {
+    let cached = modules.get(cachedSha);
+    if (!cached) {
+      cached = importModule(cachedSha, undefined);
+      modules.set(cachedSha, cached);
+      cached.catch(() => modules.delete(cachedSha));
+    }
+    const mod = await cached.catch(() => undefined);
+    if (mod) return mod;
+  }
   const body = await download(
     new URL('jsapi/dh-core.js', serverUrl.endsWith('/') ? serverUrl : `${serverUrl}/`),
     tls,
     timeoutMs,
   );
   const sha = createHash('sha256').update(body).digest('hex').slice(0, 24);
+  if (knownVersion) await rememberVersion(knownVersion, sha);
   let mod = modules.get(sha);
   if (!mod) {
     mod = importModule(sha, body);
@@ -43,6 +65,24 @@ export async function loadJsApi(serverUrl: string, tls?: TlsMaterial, timeoutMs 
     mod.catch(() => modules.delete(sha));
   }
   return mod;
+}
+
+const VERSION_RE = /^[\w.+-]{1,40}$/;
+
+async function shaForVersion(version: string): Promise<string | undefined> {
+  if (!VERSION_RE.test(version)) return undefined;
+  try {
+    const sha = (await readFile(path.join(jsapiCacheDir(), `version-${version}`), 'utf8')).trim();
+    return /^[0-9a-f]{24}$/.test(sha) ? sha : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function rememberVersion(version: string, sha: string): Promise<void> {
+  if (!VERSION_RE.test(version)) return;
+  await mkdir(jsapiCacheDir(), { recursive: true });
+  await writeFile(path.join(jsapiCacheDir(), `version-${version}`), `${sha}\n`).catch(() => undefined);
 }
 
 /**

@@ -27,6 +27,8 @@ export interface ConnectOptions {
   tls?: TlsMaterial;
   /** Bounds loading the API, the handshake and the login together. */
   timeoutMs?: number;
+  /** The worker's Deephaven version, when it is already known: lets a cached JS API be used directly. */
+  knownVersion?: string;
 }
 
 /** What we learn about a worker at login without running anything in its scope. */
@@ -160,7 +162,7 @@ export async function connectWorker(opts: ConnectOptions): Promise<WorkerConnect
   const deadline = Date.now() + timeoutMs;
   const left = (): number => Math.max(1, deadline - Date.now());
   const url = opts.url.replace(/\/+$/, '');
-  const dh = await loadJsApi(url, opts.tls, Math.min(left(), 10_000));
+  const dh = await loadJsApi(url, opts.tls, Math.min(left(), 10_000), opts.knownVersion);
   const creds = credentials(dh, opts.auth, opts.token);
   const transportFactory = NodeHttp2gRPCTransport.createFactory({
     sessionOptions: tlsSessionOptions(opts.tls),

@@ -16,6 +16,8 @@ export interface Endpoint {
   /** Resolves the token at the moment of connecting (literal, env var, or generated). */
   token: () => string | undefined;
   tlsFiles?: { ca?: string | null; cert?: string | null; key?: string | null };
+  /** The worker's Deephaven version when known before connecting (workers dh-mcp started report it). */
+  knownVersion?: string;
 }
 
 export interface SessionCredentials {
@@ -121,6 +123,7 @@ export class CommunitySession {
       token: this.endpoint.token(),
       tls,
       timeoutMs: connectTimeoutMs(),
+      knownVersion: this.endpoint.knownVersion,
     });
     logger.info({ session: this.id, ms: Date.now() - started }, 'connected to worker');
     if (this.closed) {
