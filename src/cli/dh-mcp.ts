@@ -136,17 +136,25 @@ async function workerRun(v: WorkerValues, command: string[]): Promise<number> {
   const progress = progressLine();
   const abort = new AbortController();
   let signalled: NodeJS.Signals | undefined;
-  const early = (sig: NodeJS.Signals): void => {
-    signalled = sig;
-    abort.abort(new Error(`received ${sig}`));
+  const run: { child?: ReturnType<typeof spawn> } = {};
+  // One handler for the whole run, installed before anything starts and kept until the end: a signal is never
+  // left to the default action (which would skip the cleanup). Before the command runs it cancels the start;
+  // afterwards it is passed on to the command.
+  const onSignal = (sig: NodeJS.Signals): void => {
+    signalled ??= sig;
+    if (run.child) run.child.kill(sig);
+    else abort.abort(new Error(`received ${sig}`));
   };
-  for (const s of SIGNALS) process.on(s, early);
-  const w = await launchWorker({
-    ...workerOptions(v),
-    onProgress: progress.update,
-    signal: abort.signal,
-  }).finally(() => progress.done());
-  for (const s of SIGNALS) process.off(s, early);
+  for (const s of SIGNALS) process.on(s, onSignal);
+  let w;
+  try {
+    w = await launchWorker({ ...workerOptions(v), onProgress: progress.update, signal: abort.signal });
+  } catch (e) {
+    if (signalled) return 128 + (SIGNAL_NUMBERS[signalled] ?? 1); // cancelled; the start cleaned up after itself
+    throw e;
+  } finally {
+    progress.done();
+  }
   if (signalled) {
     await w.stop();
     return 128 + (SIGNAL_NUMBERS[signalled] ?? 1);
@@ -154,21 +162,17 @@ async function workerRun(v: WorkerValues, command: string[]): Promise<number> {
   process.stderr.write(
     `dh-mcp: worker '${w.name}' (${w.method}) ready at ${w.url}; running ${command.join(' ')}\n`,
   );
-  const child = spawn(command[0]!, command.slice(1), {
+  const running = spawn(command[0]!, command.slice(1), {
     stdio: 'inherit',
     env: { ...process.env, ...connectionEnv(w) },
   });
-  const forward = (sig: NodeJS.Signals): void => {
-    signalled ??= sig;
-    child.kill(sig);
-  };
-  for (const s of SIGNALS) process.on(s, forward);
+  run.child = running;
   const status = await new Promise<number>((resolve) => {
-    child.on('error', (e) => {
+    running.on('error', (e) => {
       process.stderr.write(`dh-mcp: cannot run ${command[0]}: ${e.message}\n`);
       resolve(127);
     });
-    child.on('exit', (code, sig) => resolve(code ?? 128 + (SIGNAL_NUMBERS[sig ?? 'SIGTERM'] ?? 15)));
+    running.on('exit', (code, sig) => resolve(code ?? 128 + (SIGNAL_NUMBERS[sig ?? 'SIGTERM'] ?? 15)));
   });
   await w.stop();
   await disposeTransports();
@@ -184,6 +188,11 @@ async function workerStart(v: WorkerValues): Promise<number> {
     throw new UserError(`a worker named '${plan.name}' is already started; stop it first`);
   const expires = new Date(Date.now() + ttl * 1000).toISOString();
   const progress = progressLine();
+  // A signal during the start cancels it (the start stops what it launched); never the default action, which
+  // would leave a worker running with no record.
+  const abort = new AbortController();
+  const onSignal = (sig: NodeJS.Signals): void => abort.abort(new Error(`received ${sig}`));
+  for (const s of SIGNALS) process.on(s, onSignal);
   const logFile = path.join(workersDir(), `${plan.name}.log`);
   (await import('node:fs')).mkdirSync(workersDir(), { recursive: true, mode: 0o700 });
   const session = await startWorker(plan, {
@@ -196,6 +205,7 @@ async function workerStart(v: WorkerValues): Promise<number> {
       [LABELS.expires]: expires,
     },
     exitWithOwner: false,
+    signal: abort.signal,
     onProgress: progress.update,
     logFile: plan.method === 'python' ? logFile : undefined,
   }).finally(() => progress.done());
