@@ -1,7 +1,6 @@
 import type { AuthType } from '../config/auth-type.js';
 import type { LaunchMethod } from '../config/schema.js';
-import { authTypeLabel } from '../config/auth-type.js';
-import { CommunitySession, type SessionCredentials } from '../sessions/community-session.js';
+import { CommunitySession } from '../sessions/community-session.js';
 import type { Liveness } from '../sessions/liveness.js';
 import type { WorkerConnection } from '../deephaven/worker-connection.js';
 import type { LaunchedWorker } from './launchers/launcher.js';
@@ -18,7 +17,7 @@ export class DynamicSession extends CommunitySession {
     readonly worker: LaunchedWorker,
     readonly launchMethod: LaunchMethod,
     auth: AuthType,
-    private readonly token: string | undefined,
+    token: string | undefined,
     readonly tokenGenerated: boolean,
     language: string | undefined,
     private readonly onStopped: () => void,
@@ -41,27 +40,9 @@ export class DynamicSession extends CommunitySession {
     );
   }
 
-  /** What a person types into a browser. */
-  get browserBaseUrl(): string {
+  /** What a person types into a browser (the connection itself uses 127.0.0.1). */
+  override get publicUrl(): string {
     return `http://localhost:${this.worker.port}`;
-  }
-
-  /** The URL that logs a browser straight in; holds the secret. */
-  get browserUrlWithAuth(): string {
-    return this.token ? `${this.browserBaseUrl}/?psk=${encodeURIComponent(this.token)}` : this.browserBaseUrl;
-  }
-
-  override credentials(): SessionCredentials {
-    return {
-      auth_type: authTypeLabel(this.endpoint.auth),
-      auth_token: this.token ?? '',
-      connection_url: this.browserBaseUrl,
-      connection_url_with_auth: this.browserUrlWithAuth,
-    };
-  }
-
-  get secret(): string | undefined {
-    return this.token;
   }
 
   override async liveness(attemptToConnect: boolean): Promise<Liveness & { connection?: WorkerConnection }> {
@@ -80,7 +61,8 @@ export class DynamicSession extends CommunitySession {
     this.stopped ??= (async () => {
       await super.close().catch(() => undefined);
       await this.worker.stop();
-      this.onStopped();
+      // A worker that would not stop stays tracked, so the next start-up sweep still finds it.
+      if (!(await this.worker.isAlive())) this.onStopped();
     })();
     return this.stopped;
   }

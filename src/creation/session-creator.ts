@@ -90,8 +90,12 @@ export class SessionCreator {
   ): Promise<DynamicSession> {
     const started = Date.now();
     await this.sweep;
-    const { token: _secret, ...loggable } = plan;
-    logger.info({ session: id, plan: loggable }, 'creating worker');
+    // Values of environment_vars may be secrets too: only their names are logged, and never the token.
+    const { token: _secret, environment, ...loggable } = plan;
+    logger.info(
+      { session: id, plan: { ...loggable, environment: Object.keys(environment) } },
+      'creating worker',
+    );
     const session = await startWorker(plan, {
       tracking: trackingFor(this.tracker),
       labels: this.tracker.containerLabels(plan.name),

@@ -15,11 +15,11 @@ export function logBrowserAccess(s: DynamicSession, mode: CredentialRetrievalMod
     RULE,
     `Deephaven worker '${s.name}' (${s.id}) is ready - browser access:`,
     `   Port: ${s.worker.port}`,
-    `   Base URL: ${s.browserBaseUrl}`,
+    `   Base URL: ${s.publicUrl}`,
   ];
   if (s.tokenGenerated) {
-    lines.push(`   Browser URL: ${s.browserUrlWithAuth}`);
-  } else if (s.secret) {
+    lines.push(`   Browser URL: ${s.credentials().connection_url_with_auth}`);
+  } else if (s.endpoint.auth === 'PSK') {
     lines.push('   Log in with the PSK you configured (it is not printed here).');
   }
   lines.push(

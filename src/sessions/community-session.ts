@@ -55,13 +55,18 @@ export class CommunitySession {
     return `${this.endpoint.useTls ? 'https' : 'http'}://${this.endpoint.host}:${this.endpoint.port}`;
   }
 
+  /** The URL reported to users (a browser opens it); the same as `url` unless a subclass says otherwise. */
+  get publicUrl(): string {
+    return this.url;
+  }
+
   /**
-   * What a person or a client needs to connect: the URL from host, port and TLS, the token resolved now (an
-   * env-var token is read at this moment; an unset variable is an error naming it).
+   * What a person or a client needs to connect: the public URL, the token resolved now (an env-var token is
+   * read at this moment; an unset variable is an error naming it).
    */
   credentials(): SessionCredentials {
     const token = this.endpoint.auth === 'PSK' ? (this.endpoint.token() ?? '') : '';
-    const url = this.url;
+    const url = this.publicUrl;
     return {
       auth_type: authTypeLabel(this.endpoint.auth),
       auth_token: token,

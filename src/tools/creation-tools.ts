@@ -22,7 +22,6 @@ export const dynamicDetails: DetailContributor = async (s) => {
     port: s.worker.port,
     container_id: s.worker.containerId,
     process_id: s.worker.pid,
-    connection_url: s.browserBaseUrl,
     auth_type: s.credentials().auth_type,
     worker_alive: await s.worker.isAlive(),
   };
@@ -67,7 +66,7 @@ export function registerCreationTools(server: McpServer, state: AppState): void 
       return {
         session_id: s.id,
         session_name: s.name,
-        connection_url: s.browserBaseUrl,
+        connection_url: s.publicUrl,
         auth_type: s.credentials().auth_type,
         launch_method: s.launchMethod,
         programming_language: s.configuredLanguage,

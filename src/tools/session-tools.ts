@@ -90,7 +90,7 @@ export function registerSessionTools(
               ? info?.groovyVersion
               : undefined,
         deephaven_community_version: info?.deephavenVersion,
-        connection_url: s.url,
+        connection_url: s.publicUrl,
       };
       for (const c of contributors) Object.assign(session, await c(s));
       return { session: dropUndefined(session) };

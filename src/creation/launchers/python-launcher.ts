@@ -50,9 +50,11 @@ export async function launchPython(spec: PythonSpec): Promise<LaunchedWorker> {
   const javaHome = findJavaHome(spec.environment.JAVA_HOME ? spec.environment : process.env);
   if (!javaHome)
     throw new LaunchError('no Java 11+ runtime found; install openjdk-17-jre-headless or set JAVA_HOME');
+  // A fresh log file (never read an earlier worker's lines), written before anything needs cleaning up.
+  if (spec.logFile) writeFileSync(spec.logFile, '', { mode: 0o600 });
   const home = await mkdtemp(path.join(os.tmpdir(), `dh-mcp-${spec.name}-`));
   const env: Record<string, string> = {
-    ...stringEnv(process.env),
+    ...inheritedEnv(process.env),
     JAVA_HOME: javaHome,
     DEEPHAVEN_DATA_DIR: path.join(home, 'data'),
     DEEPHAVEN_CACHE_DIR: path.join(home, 'cache'),
@@ -61,14 +63,9 @@ export async function launchPython(spec: PythonSpec): Promise<LaunchedWorker> {
     DH_WORKER_HOST: '127.0.0.1',
     DH_WORKER_PORT: String(spec.port),
   };
-  // Our own secrets must not leak into a child's environment.
-  delete env.DH_MCP_HTTP_BEARER_TOKEN;
   // A worker that outlives us must not write to our pipes (it would die of SIGPIPE once we exit): the entry
   // script points its own stdout and stderr at the log file instead.
-  if (spec.logFile) {
-    env.DH_WORKER_LOG_FILE = spec.logFile;
-    writeFileSync(spec.logFile, '', { mode: 0o600 }); // a fresh file: never read an earlier worker's lines
-  }
+  if (spec.logFile) env.DH_WORKER_LOG_FILE = spec.logFile;
   const output: Pick<Options, 'stdout' | 'stderr'> = spec.logFile
     ? { stdout: 'ignore', stderr: 'ignore' }
     : { stdout: 'pipe', stderr: 'pipe' };
@@ -86,8 +83,14 @@ export async function launchPython(spec: PythonSpec): Promise<LaunchedWorker> {
   return new PythonWorker(spec, child, home);
 }
 
-function stringEnv(e: NodeJS.ProcessEnv): Record<string, string> {
-  return Object.fromEntries(Object.entries(e).filter((kv): kv is [string, string] => kv[1] !== undefined));
+/**
+ * What a worker inherits from the server's environment: the basics a process needs, nothing else. The server's
+ * environment holds secrets (tokens named by auth_token_env_var, the HTTP bearer token) that a script in the
+ * worker could otherwise print; a Docker worker likewise sees only what it is given.
+ */
+const INHERITED = ['PATH', 'HOME', 'USER', 'LOGNAME', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TMPDIR'];
+function inheritedEnv(e: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(INHERITED.flatMap((k) => (e[k] === undefined ? [] : [[k, e[k]]])));
 }
 
 class PythonWorker extends WorkerBase implements LaunchedWorker {

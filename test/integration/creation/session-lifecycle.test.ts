@@ -176,7 +176,7 @@ describe('rules around created workers', () => {
     expect(twice.error).toMatch(/not found/);
   });
 
-  it('static sessions cannot be deleted by name collision and bad names are refused before launching', async () => {
+  it('bad names are refused before anything is launched', async () => {
     const bad = await call(client, 'session_community_create', { session_name: 'no/slashes' });
     expect(bad.error).toMatch(/session_name 'no\/slashes' is not valid/);
   });
@@ -213,6 +213,21 @@ describe('rules around created workers', () => {
     expect(third.success).toBe(true);
     for (const n of ['other', 'third']) await call(client, 'session_community_delete', { session_name: n });
     expect(b.success).toBe(true);
+  });
+
+  it("a created python worker does not inherit the server's environment (which holds other sessions' tokens)", async () => {
+    process.env.DH_LIFECYCLE_SERVER_SECRET = 'server-side-secret';
+    try {
+      await call(client, 'session_community_create', { session_name: 'env', launch_method: 'python' });
+      const r = await call(client, 'session_script_run', {
+        session_id: 'community:dynamic:env',
+        script: 'import os\nprint(os.environ.get("DH_LIFECYCLE_SERVER_SECRET"), "PATH" in os.environ)',
+      });
+      expect(r.stdout).toBe('None True\n');
+    } finally {
+      delete process.env.DH_LIFECYCLE_SERVER_SECRET;
+      await call(client, 'session_community_delete', { session_name: 'env' });
+    }
   });
 
   it('sends progress notifications while the worker boots when the caller asks for them', async () => {
