@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -194,7 +195,7 @@ async function workerStart(v: WorkerValues): Promise<number> {
   const onSignal = (sig: NodeJS.Signals): void => abort.abort(new Error(`received ${sig}`));
   for (const s of SIGNALS) process.on(s, onSignal);
   const logFile = path.join(workersDir(), `${plan.name}.log`);
-  (await import('node:fs')).mkdirSync(workersDir(), { recursive: true, mode: 0o700 });
+  mkdirSync(workersDir(), { recursive: true, mode: 0o700 });
   const session = await startWorker(plan, {
     tracking: { track: () => undefined, untrack: () => undefined },
     labels: {
@@ -211,21 +212,27 @@ async function workerStart(v: WorkerValues): Promise<number> {
   }).finally(() => progress.done());
   await (await session.cachedConnection())?.close();
   const w = describeWorker(session, plan, () => session.close());
-  saveDetached({
-    name: w.name,
-    method: w.method,
-    host: w.host,
-    port: w.port,
-    url: w.url,
-    auth_type: w.authType,
-    pid: w.pid,
-    start_time: w.pid ? identify(w.pid).startTime : undefined,
-    container_id: w.containerId,
-    home: session.worker.home,
-    log_file: plan.method === 'python' ? logFile : undefined,
-    created_at: new Date().toISOString(),
-    expires_at: expires,
-  });
+  // Without its record nothing could stop the worker again: a failed save stops it at once.
+  try {
+    saveDetached({
+      name: w.name,
+      method: w.method,
+      host: w.host,
+      port: w.port,
+      url: w.url,
+      auth_type: w.authType,
+      pid: w.pid,
+      start_time: w.pid ? identify(w.pid).startTime : undefined,
+      container_id: w.containerId,
+      home: session.worker.home,
+      log_file: plan.method === 'python' ? logFile : undefined,
+      created_at: new Date().toISOString(),
+      expires_at: expires,
+    });
+  } catch (e) {
+    await session.close();
+    throw e;
+  }
   const details = { name: w.name, method: w.method, ...connectionEnv(w), expires_at: expires };
   if (v.json)
     process.stdout.write(`${JSON.stringify({ ...details, pid: w.pid, container_id: w.containerId })}\n`);

@@ -175,7 +175,7 @@ async function confirmLogin(
         { session: session.id, attempt: i, err: errorMessage(e) },
         'login not accepted yet; retrying',
       );
-      await sleep(Math.min(plan.startup.intervalMs, Math.max(deadline - Date.now(), 0)));
+      await sleep(Math.min(plan.startup.intervalMs, Math.max(deadline - Date.now(), 0)), signal);
     }
   }
 }

@@ -69,18 +69,26 @@ export async function loadJsApi(
 
 const VERSION_RE = /^[\w.+-]{1,40}$/;
 
+/** version → sha, read from disk once per version and process. */
+const versionShas = new Map<string, string>();
+
 async function shaForVersion(version: string): Promise<string | undefined> {
   if (!VERSION_RE.test(version)) return undefined;
+  const known = versionShas.get(version);
+  if (known) return known;
   try {
     const sha = (await readFile(path.join(jsapiCacheDir(), `version-${version}`), 'utf8')).trim();
-    return /^[0-9a-f]{24}$/.test(sha) ? sha : undefined;
+    if (!/^[0-9a-f]{24}$/.test(sha)) return undefined;
+    versionShas.set(version, sha);
+    return sha;
   } catch {
     return undefined;
   }
 }
 
 async function rememberVersion(version: string, sha: string): Promise<void> {
-  if (!VERSION_RE.test(version)) return;
+  if (!VERSION_RE.test(version) || versionShas.get(version) === sha) return;
+  versionShas.set(version, sha);
   await mkdir(jsapiCacheDir(), { recursive: true });
   await writeFile(path.join(jsapiCacheDir(), `version-${version}`), `${sha}\n`).catch(() => undefined);
 }

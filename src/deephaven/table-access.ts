@@ -5,9 +5,16 @@ import { mapperFor, type JsonValue } from './json-values.js';
 import { listTables } from './variables.js';
 import type { WorkerConnection } from './worker-connection.js';
 
-/** Opens a table by name; the error lists the tables that do exist. The caller closes it. */
-export async function openTable(conn: WorkerConnection, name: string): Promise<DhType.Table> {
-  const tables = await listTables(conn);
+/**
+ * Opens a table by name; the error lists the tables that do exist. The caller closes it. Callers opening several
+ * tables pass the listing they already have, so the worker's variables are read once.
+ */
+export async function openTable(
+  conn: WorkerConnection,
+  name: string,
+  known?: DhType.ide.VariableDefinition[],
+): Promise<DhType.Table> {
+  const tables = known ?? (await listTables(conn));
   const def = tables.find((t) => t.title === name);
   if (!def) {
     const known = tables.map((t) => t.title).filter(Boolean);

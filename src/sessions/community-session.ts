@@ -4,6 +4,7 @@ import { SessionConfigurationError, errorMessage } from '../util/errors.js';
 import { logger } from '../util/logger.js';
 import { connectWorker, type WorkerConnection } from '../deephaven/worker-connection.js';
 import type { TlsMaterial } from '../deephaven/jsapi-loader.js';
+import { connectTimeoutMs } from './limits.js';
 import { classifyFailure, type Liveness } from './liveness.js';
 import { makeSessionId, type SessionSource } from './session-id.js';
 
@@ -25,11 +26,6 @@ export interface SessionCredentials {
   auth_token: string;
   connection_url: string;
   connection_url_with_auth: string;
-}
-
-export function connectTimeoutMs(): number {
-  const s = Number(process.env.DH_MCP_SESSION_CONNECT_TIMEOUT_SECONDS ?? '30');
-  return Number.isFinite(s) && s > 0 ? s * 1000 : 30_000;
 }
 
 /**

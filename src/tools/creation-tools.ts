@@ -166,7 +166,7 @@ export function registerCreationTools(server: McpServer, state: AppState): void 
 
 const MODES_HELP =
   'Set security.community.credential_retrieval_mode in deephaven_mcp.json to "dynamic_only" (created workers), ' +
-  '"static_only" (configured sessions) or "all", then call mcp_reload.';
+  '"static_only" (configured sessions) or "all"; mcp_reload applies it (and, as in the reference, stops created workers).';
 
 /** Why the mode forbids handing out this session's credentials, or undefined when it allows it. */
 export function credentialRefusal(mode: CredentialRetrievalMode, s: CommunitySession): string | undefined {

@@ -8,12 +8,8 @@ import { metaRows, openTable, readRows } from '../deephaven/table-access.js';
 import { listTables } from '../deephaven/variables.js';
 import { ALL_FORMAT_NAMES, formatRows, resolveFormat } from '../formats/table-formats.js';
 import type { AppState } from '../server/app-state.js';
-import {
-  maxResponseChars,
-  operationTimeoutMs,
-  scriptTimeoutMs,
-  withConnection,
-} from '../sessions/with-connection.js';
+import { maxResponseChars, operationTimeoutMs, scriptTimeoutMs } from '../sessions/limits.js';
+import { withConnection } from '../sessions/with-connection.js';
 import { UserError, errorMessage } from '../util/errors.js';
 import { Mutex } from '../util/mutex.js';
 import { withTimeout } from '../util/timeout.js';
@@ -90,12 +86,13 @@ export function registerDataTools(server: McpServer, state: AppState): void {
       const schemas = await withConnection(
         s,
         async (c) => {
-          const names = table_names ?? (await listTables(c)).map((t) => t.title);
+          const known = await listTables(c);
+          const names = table_names ?? known.map((t) => t.title);
           const out: Array<Record<string, unknown>> = [];
           for (const table of names) {
             try {
               const t = await withTimeout(
-                openTable(c, table),
+                openTable(c, table, known),
                 operationTimeoutMs(),
                 `opening table '${table}'`,
               );

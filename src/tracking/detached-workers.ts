@@ -1,9 +1,10 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { errorMessage } from '../util/errors.js';
 import { logger } from '../util/logger.js';
-import { isVerifiedSameProcess } from './process-identity.js';
+import { isVerifiedSameProcess, stopVerifiedProcessGroup } from './process-identity.js';
+import { writeJsonAtomic } from './json-file.js';
 import { dataDir } from './state-dir.js';
 
 /**
@@ -33,10 +34,7 @@ export function workersDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 export function saveDetached(w: DetachedWorker, dir = workersDir()): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const file = path.join(dir, `${w.name}.json`);
-  writeFileSync(`${file}.tmp`, `${JSON.stringify(w, null, 2)}\n`, { mode: 0o600 });
-  renameSync(`${file}.tmp`, file);
+  writeJsonAtomic(path.join(dir, `${w.name}.json`), w);
 }
 
 export function loadDetached(name: string, dir = workersDir()): DetachedWorker | undefined {
@@ -87,18 +85,7 @@ export async function stopDetached(w: DetachedWorker, dir = workersDir()): Promi
       if (e.statusCode !== 404) throw e;
     });
   } else if (w.pid !== undefined) {
-    const id = { pid: w.pid, startTime: w.start_time };
-    const signal = (sig: NodeJS.Signals): void => {
-      try {
-        if (isVerifiedSameProcess(id)) process.kill(-w.pid!, sig);
-      } catch {
-        // gone
-      }
-    };
-    signal('SIGTERM');
-    const deadline = Date.now() + 10_000;
-    while (isVerifiedSameProcess(id) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    signal('SIGKILL');
+    await stopVerifiedProcessGroup({ pid: w.pid, startTime: w.start_time }, 10_000);
   }
   if (w.home) rmSync(w.home, { recursive: true, force: true });
   if (w.log_file) rmSync(w.log_file, { force: true });

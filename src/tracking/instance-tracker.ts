@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { logger } from '../util/logger.js';
 import { errorMessage } from '../util/errors.js';
 import { LABELS, type InstanceRecord, type TrackedProcess } from './instance-record.js';
 import { identify } from './process-identity.js';
+import { writeJsonAtomic } from './json-file.js';
 import { instancesDir } from './state-dir.js';
 
 /**
@@ -77,10 +78,7 @@ export class InstanceTracker {
         rmSync(this.file, { force: true });
         return;
       }
-      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-      const tmp = `${this.file}.tmp`;
-      writeFileSync(tmp, `${JSON.stringify(this.record, null, 2)}\n`, { mode: 0o600 });
-      renameSync(tmp, this.file);
+      writeJsonAtomic(this.file, this.record);
     } catch (e) {
       // Tracking is a safety net: a read-only home must not stop the server from working.
       logger.warn({ file: this.file, err: errorMessage(e) }, 'cannot write the instance record');

@@ -6,7 +6,12 @@ import { errorMessage } from '../util/errors.js';
 import { logger } from '../util/logger.js';
 import { InstanceRecordSchema, LABELS } from './instance-record.js';
 import { sweepDetached } from './detached-workers.js';
-import { isVerifiedSameProcess, pidExists, stillRunning } from './process-identity.js';
+import {
+  isVerifiedSameProcess,
+  pidExists,
+  stillRunning,
+  stopVerifiedProcessGroup,
+} from './process-identity.js';
 
 export interface SweepResult {
   containersRemoved: string[];
@@ -81,7 +86,7 @@ async function sweepRecords(opts: SweepOptions, result: SweepResult): Promise<vo
       Object.entries(rec.python_workers).map(async ([session, w]) => {
         const id = { pid: w.pid, startTime: w.start_time };
         if (isVerifiedSameProcess(id)) {
-          await stopProcessGroup(id, opts.graceMs ?? 5000);
+          await stopVerifiedProcessGroup(id, opts.graceMs ?? 5000);
           result.processesStopped.push(w.pid);
           logger.info({ session, pid: w.pid, owner: rec.pid }, 'stopped orphaned python worker');
         } else if (pidExists(w.pid)) {
@@ -97,25 +102,6 @@ async function sweepRecords(opts: SweepOptions, result: SweepResult): Promise<vo
     rmSync(file, { force: true });
     result.recordsRemoved.push(rec.instance_id);
   }
-}
-
-/** SIGTERM to the worker's process group (it leads its own), then SIGKILL after the grace, re-verifying first. */
-async function stopProcessGroup(id: { pid: number; startTime?: string }, graceMs: number): Promise<void> {
-  const signal = (sig: NodeJS.Signals): void => {
-    try {
-      process.kill(-id.pid, sig);
-    } catch {
-      // Gone already.
-    }
-  };
-  signal('SIGTERM');
-  signal('SIGCONT'); // a stopped process acts on SIGTERM only once continued
-  const deadline = Date.now() + graceMs;
-  while (Date.now() < deadline) {
-    if (!isVerifiedSameProcess(id)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  if (isVerifiedSameProcess(id)) signal('SIGKILL');
 }
 
 async function sweepContainers(docker: Docker, self: string, result: SweepResult): Promise<void> {

@@ -51,3 +51,23 @@ export function isVerifiedSameProcess(id: ProcessIdentity): boolean {
   if (id.startTime === undefined || !pidExists(id.pid)) return false;
   return processStartTime(id.pid) === id.startTime;
 }
+
+/**
+ * Stops a process group led by a recorded process: SIGTERM (and SIGCONT, since a stopped process acts on it
+ * only once continued), then SIGKILL after the grace. Every signal goes out only while the pid is provably the
+ * recorded process, so a reused pid is never hit.
+ */
+export async function stopVerifiedProcessGroup(id: ProcessIdentity, graceMs: number): Promise<void> {
+  const signal = (sig: NodeJS.Signals): void => {
+    try {
+      if (isVerifiedSameProcess(id)) process.kill(-id.pid, sig);
+    } catch {
+      // Gone already.
+    }
+  };
+  signal('SIGTERM');
+  signal('SIGCONT');
+  const deadline = Date.now() + graceMs;
+  while (isVerifiedSameProcess(id) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  signal('SIGKILL');
+}
