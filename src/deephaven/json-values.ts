@@ -6,7 +6,8 @@
  *   string · Boolean → true/false · String → string · Instant and ZonedDateTime → ISO-8601 UTC with nanoseconds
  *   ("2023-11-14T22:13:20.123456789Z"; the JS API gives the instant, not the zone) · LocalDate → "YYYY-MM-DD" ·
  *   LocalTime → "HH:MM:SS.nnnnnnnnn" · BigDecimal/BigInteger → exact decimal string · arrays → JSON arrays of
- *   mapped elements · other objects (vectors, Java collections) → the server's string preview · null → null.
+ *   mapped elements (vectors too: the JS API hands them over as arrays) · other objects (Java collections) → the
+ *   server's string preview · null → null.
  */
 export type JsonValue = null | boolean | number | string | JsonValue[];
 

@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { dockerClient } from '../../src/creation/docker-client.js';
 import { LABELS } from '../../src/tracking/instance-record.js';
+import { pidExists } from '../../src/tracking/process-identity.js';
 
 /** What a worker can leave behind: worker processes, dh-mcp containers, listening loopback ports. */
 export interface ResourceSnapshot {
@@ -65,4 +66,17 @@ export async function settleTo(baseline: ResourceSnapshot, timeoutMs = 15_000): 
     if (JSON.stringify(now) === JSON.stringify(baseline) || Date.now() > deadline) return now;
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/** Whether a worker reported by a tool or the CLI is gone: its process no longer exists, its container is removed. */
+export async function workerGone(w: { pid?: number; containerId?: string }): Promise<boolean> {
+  if (w.pid !== undefined && pidExists(w.pid)) return false;
+  if (w.containerId === undefined) return true;
+  return dockerClient()
+    .getContainer(w.containerId)
+    .inspect()
+    .then(
+      () => false,
+      (e: { statusCode?: number }) => e.statusCode === 404,
+    );
 }

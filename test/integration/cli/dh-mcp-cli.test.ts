@@ -2,7 +2,6 @@ import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectWorker } from '../../../src/deephaven/worker-connection.js';
-import { dockerClient } from '../../../src/creation/docker-client.js';
 import {
   listDetached,
   loadDetached,
@@ -12,7 +11,7 @@ import {
 import { pidExists } from '../../../src/tracking/process-identity.js';
 import { PACKAGE_ROOT } from '../../../src/util/paths.js';
 import { writeConfig } from '../../helpers/mcp.js';
-import { settleTo, snapshot, type ResourceSnapshot } from '../../helpers/leaks.js';
+import { settleTo, snapshot, workerGone, type ResourceSnapshot } from '../../helpers/leaks.js';
 
 const CLI = path.join(PACKAGE_ROOT, 'dist', 'cli', 'dh-mcp.js');
 let baseline: ResourceSnapshot;
@@ -146,13 +145,13 @@ describe('dh-mcp worker start / ls / stop across processes', () => {
       expect(ls).toContainEqual(expect.objectContaining({ name, alive: true }));
       const stopped = cli(['worker', 'stop', name]);
       expect(stopped.status).toBe(0);
-      if (method === 'python') expect(pidExists(d.pid as number)).toBe(false);
-      else
-        await expect(
-          dockerClient()
-            .getContainer(d.container_id as string)
-            .inspect(),
-        ).rejects.toMatchObject({ statusCode: 404 });
+      expect(
+        await workerGone({
+          pid: d.pid as number | undefined,
+          containerId: d.container_id as string | undefined,
+        }),
+      ).toBe(true);
+      expect(d[method === 'python' ? 'pid' : 'container_id']).toBeDefined();
       expect(loadDetached(name)).toBeUndefined();
       expect(cli(['worker', 'stop', name]).stderr).toMatch(/no started worker named/);
     },

@@ -6,7 +6,7 @@ import { connectWorker } from '../../../src/deephaven/worker-connection.js';
 import { dockerClient } from '../../../src/creation/docker-client.js';
 import { pidExists } from '../../../src/tracking/process-identity.js';
 import { call, inMemoryServer, writeConfig } from '../../helpers/mcp.js';
-import { settleTo, snapshot, type ResourceSnapshot } from '../../helpers/leaks.js';
+import { settleTo, snapshot, workerGone, type ResourceSnapshot } from '../../helpers/leaks.js';
 
 // Real workers created through the MCP tools, both launch methods, PSK and anonymous.
 let mcp: Awaited<ReturnType<typeof inMemoryServer>>;
@@ -148,15 +148,12 @@ describe.each(CASES)('$method worker, $auth, $language', ({ method, auth, langua
     expect(deleted).toEqual({ success: true, session_id: id, session_name: name });
     const after = await call(client, 'sessions_list');
     expect((after.sessions as Array<{ session_id: string }>).map((s) => s.session_id)).not.toContain(id);
-    if (method === 'python') expect(pidExists(created.process_id as number)).toBe(false);
-    else
-      await expect(
-        dockerClient()
-          .getContainer(created.container_id as string)
-          .inspect(),
-      ).rejects.toMatchObject({
-        statusCode: 404,
-      });
+    expect(
+      await workerGone({
+        pid: created.process_id as number | undefined,
+        containerId: created.container_id as string | undefined,
+      }),
+    ).toBe(true);
     expect(instanceRecords().some((r) => JSON.stringify(r).includes(name))).toBe(false);
   });
 });

@@ -27,6 +27,19 @@ async function server(): Promise<StdioPeer> {
   return peer;
 }
 
+/** One python and one docker worker through the server's tool: `<prefix>-py` and `<prefix>-dk`. */
+async function createBoth(
+  peer: StdioPeer,
+  prefix: string,
+): Promise<{ py: Record<string, unknown>; dk: Record<string, unknown> }> {
+  const create = (suffix: string, method: string) =>
+    peer.callTool('session_community_create', { session_name: `${prefix}-${suffix}`, launch_method: method });
+  const py = await create('py', 'python');
+  const dk = await create('dk', 'docker');
+  expect(py.success && dk.success).toBe(true);
+  return { py, dk };
+}
+
 function records(): Array<{ file: string; body: Record<string, unknown> }> {
   const dir = path.join(dataDir, 'instances');
   return readdirSync(dir)
@@ -37,15 +50,7 @@ function records(): Array<{ file: string; body: Record<string, unknown> }> {
 it('kill -9 leaves workers behind; the next start removes them and spares a decoy holding a tracked pid', async () => {
   const baseline = await snapshot();
   const first = await server();
-  const py = await first.callTool('session_community_create', {
-    session_name: 'orphan-py',
-    launch_method: 'python',
-  });
-  const dk = await first.callTool('session_community_create', {
-    session_name: 'orphan-dk',
-    launch_method: 'docker',
-  });
-  expect(py.success && dk.success).toBe(true);
+  const { py, dk } = await createBoth(first, 'orphan');
   const pyPid = py.process_id as number;
   const containerId = dk.container_id as string;
 
@@ -105,15 +110,7 @@ it.each(['SIGTERM', 'SIGINT', 'SIGHUP', 'stdin EOF'] as const)(
   async (how) => {
     const baseline = await snapshot();
     const peer = await server();
-    const py = await peer.callTool('session_community_create', {
-      session_name: 'live-py',
-      launch_method: 'python',
-    });
-    const dk = await peer.callTool('session_community_create', {
-      session_name: 'live-dk',
-      launch_method: 'docker',
-    });
-    expect(py.success && dk.success).toBe(true);
+    await createBoth(peer, 'live');
     const t0 = Date.now();
     if (how === 'stdin EOF') peer.proc.stdin.end();
     else peer.proc.kill(how);
