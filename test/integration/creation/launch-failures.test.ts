@@ -33,8 +33,12 @@ afterAll(async () => {
   await mcp?.close();
 });
 
+// A known PSK, so the test can check that no error (worker output included) ever carries it.
+const TOKEN = 'failure-test-psk-0123456789abcdef';
+
 async function expectFailure(args: Record<string, unknown>, pattern: RegExp): Promise<string> {
-  const r = await call(mcp.client, 'session_community_create', args);
+  const r = await call(mcp.client, 'session_community_create', { auth_token: TOKEN, ...args });
+  expect(r.error).not.toContain(TOKEN);
   expect(r.success).toBe(false);
   expect(r.error).toMatch(
     new RegExp(`^Failed to create community session '${args.session_name as string}': `),
