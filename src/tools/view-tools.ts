@@ -4,8 +4,6 @@ import { z } from 'zod';
 import type { AppState } from '../server/app-state.js';
 import { operationTimeoutMs } from '../sessions/limits.js';
 import { withConnection } from '../sessions/with-connection.js';
-import { errorMessage } from '../util/errors.js';
-import { logger } from '../util/logger.js';
 import {
   VIEW_META_KEY,
   VIEW_MIME_TYPE,
@@ -16,7 +14,7 @@ import {
 } from '../views/widget-view.js';
 import { describeForCaption, describeWidget, listWidgets, widgetPageUrl } from '../views/widget-target.js';
 import { tokenForPerson } from '../views/credential-gate.js';
-import { READ_ONLY, defineTool, errorResult, okResult, outputSchema } from './tool-kit.js';
+import { READ_ONLY, defineTool, type ToolExtra } from './tool-kit.js';
 
 const SESSION_ID = z.string().describe("Session id from sessions_list, e.g. 'community:dynamic:my-worker'");
 
@@ -68,9 +66,12 @@ export function registerViewTools(server: McpServer, state: AppState): void {
     }),
   );
 
-  const name = 'session_widget_view';
-  server.registerTool(
-    name,
+  // defineTool answers (and maps errors) as every tool does; the view's payload rides beside that answer, in the
+  // result's _meta, keyed by the request it belongs to.
+  const views = new Map<string | number, ViewPayload>();
+  const tool = defineTool(
+    server,
+    'session_widget_view',
     {
       title: 'Show a table or plot',
       description:
@@ -79,7 +80,7 @@ export function registerViewTools(server: McpServer, state: AppState): void {
         'other clients get a link to open in a browser. The answer says what is shown and how many rows. Use it ' +
         'after session_script_run created a table or plot the person wants to look at; use session_table_data to ' +
         'read values yourself.',
-      inputSchema: {
+      input: {
         session_id: SESSION_ID,
         widget_name: z.string().describe('The variable name, e.g. a table or figure a script created'),
         pq_name: z
@@ -87,24 +88,29 @@ export function registerViewTools(server: McpServer, state: AppState): void {
           .nullish()
           .describe('Enterprise persistent query name (accepted for compatibility; ignored for community)'),
       },
-      outputSchema: outputSchema(ViewOutput),
-      annotations: { title: 'Show a table or plot', ...READ_ONLY },
-      _meta: { ui: { resourceUri: WIDGET_VIEW_URI }, 'ui/resourceUri': WIDGET_VIEW_URI },
+      output: ViewOutput,
+      annotations: READ_ONLY,
     },
-    (async (args: { session_id: string; widget_name: string }): Promise<CallToolResult> => {
-      const started = Date.now();
-      try {
-        const inline = clientRendersViews(server.server.getClientCapabilities());
-        const r = await widgetView(state, args.session_id, args.widget_name, inline);
-        logger.debug({ tool: name, ms: Date.now() - started }, 'tool call succeeded');
-        const result = okResult(r.body);
-        return r.view ? { ...result, _meta: { [VIEW_META_KEY]: r.view } } : result;
-      } catch (e) {
-        logger.info({ tool: name, ms: Date.now() - started, err: errorMessage(e) }, 'tool call failed');
-        return errorResult(errorMessage(e));
-      }
-    }) as unknown as Parameters<McpServer['registerTool']>[2],
+    async ({ session_id, widget_name }, extra) => {
+      const inline = clientRendersViews(server.server.getClientCapabilities());
+      const r = await widgetView(state, session_id, widget_name, inline);
+      if (r.view) views.set(extra.requestId, r.view);
+      return r.body;
+    },
   );
+  const answer = tool.handler as unknown as (args: unknown, extra: ToolExtra) => Promise<CallToolResult>;
+  tool.update({
+    _meta: { ui: { resourceUri: WIDGET_VIEW_URI }, 'ui/resourceUri': WIDGET_VIEW_URI },
+    callback: (async (args: unknown, extra: ToolExtra): Promise<CallToolResult> => {
+      try {
+        const result = await answer(args, extra);
+        const view = views.get(extra.requestId);
+        return view && !result.isError ? { ...result, _meta: { [VIEW_META_KEY]: view } } : result;
+      } finally {
+        views.delete(extra.requestId);
+      }
+    }) as never,
+  });
 
   defineTool(
     server,

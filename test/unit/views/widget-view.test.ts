@@ -1,8 +1,15 @@
 import { RESOURCE_MIME_TYPE } from '@modelcontextprotocol/ext-apps/server';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
+import type { LoadedConfig } from '../../../src/config/load.js';
+import { AppState } from '../../../src/server/app-state.js';
+import { createMcpServer } from '../../../src/server/mcp-server.js';
 import {
   UI_EXTENSION_ID,
   VIEW_MIME_TYPE,
+  WIDGET_VIEW_URI,
   clientRendersViews,
   composeViewHtml,
   widgetViewHtml,
@@ -47,5 +54,42 @@ describe('clientRendersViews', () => {
     expect(clientRendersViews({ extensions: { [UI_EXTENSION_ID]: {} } })).toBe(false);
     expect(clientRendersViews({})).toBe(false);
     expect(clientRendersViews(undefined)).toBe(false);
+  });
+});
+
+describe('session_widget_view on the wire', () => {
+  it('names its view in tools/list; an error result carries no view payload', async () => {
+    const state = await AppState.create(async (): Promise<LoadedConfig> => ({ config: {}, source: 'test' }), {
+      sweepOrphans: false,
+    });
+    const server = createMcpServer(state);
+    const [a, b] = InMemoryTransport.createLinkedPair();
+    await server.connect(a);
+    const client = new Client(
+      { name: 't', version: '1' },
+      { capabilities: { extensions: { [UI_EXTENSION_ID]: { mimeTypes: [VIEW_MIME_TYPE] } } } },
+    );
+    await client.connect(b);
+    try {
+      const tool = (await client.listTools()).tools.find((t) => t.name === 'session_widget_view');
+      expect(tool?._meta).toEqual({
+        ui: { resourceUri: WIDGET_VIEW_URI },
+        'ui/resourceUri': WIDGET_VIEW_URI,
+      });
+      const r = (await client.callTool({
+        name: 'session_widget_view',
+        arguments: { session_id: 'community:config:none', widget_name: 't' },
+      })) as CallToolResult;
+      expect(r.isError).toBe(true);
+      expect(r.structuredContent).toMatchObject({
+        success: false,
+        error: expect.stringMatching(/not found/),
+      });
+      expect(r._meta).toBeUndefined();
+    } finally {
+      await client.close();
+      await server.close();
+      await state.shutdown();
+    }
   });
 });
