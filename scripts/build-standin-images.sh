@@ -15,7 +15,7 @@ here="$(dirname "$0")"
 DH_VERSION="$(deephaven_version)"
 SRC="$DH_MCP_ROOT/images/official-standin"
 docker version >/dev/null 2>&1 || die "no Docker engine answers; run scripts/provision-docker.sh first"
-bash "$here/provision-registry.sh" >/dev/null
+bash "$here/provision-registry.sh" status >/dev/null || bash "$here/provision-registry.sh" >/dev/null
 
 content_hash() {
   { rootfs_hash; echo "$DH_VERSION"; cat "$0"; (cd "$SRC" && find . -type f | LC_ALL=C sort | xargs sha256sum); } \
