@@ -18,11 +18,11 @@ docker version >/dev/null 2>&1 || die "no Docker engine answers; run scripts/pro
 bash "$here/provision-registry.sh" status >/dev/null || bash "$here/provision-registry.sh" >/dev/null
 
 content_hash() {
-  { rootfs_hash; echo "$DH_VERSION"; cat "$0"; (cd "$SRC" && find . -type f | LC_ALL=C sort | xargs sha256sum); } \
+  # What defines the images: the rootfs, the version, the two build steps and the files they add.
+  { rootfs_hash; echo "$DH_VERSION"; declare -f build_server build_slim
+    (cd "$SRC" && find . -type f | LC_ALL=C sort | xargs sha256sum); } \
     | sha256sum | cut -c1-12
 }
-HASH="$(content_hash)"
-HASH_TAG="standin-$HASH"
 SERVER="$DH_MCP_REGISTRY/deephaven/server"
 SLIM="$DH_MCP_REGISTRY/deephaven/server-slim"
 MANIFEST_TYPE="application/vnd.docker.distribution.manifest.v2+json"
@@ -74,6 +74,19 @@ push() {
   docker push "$1" >"$DH_MCP_CACHE/standin-push.log" 2>&1 || { tail -20 "$DH_MCP_CACHE/standin-push.log" >&2; die "docker push $1 failed"; }
 }
 
+# drop_older_standins REPO: deletes the manifests of other stand-in versions (their storage goes with gc).
+drop_older_standins() {
+  local keep tag digest
+  keep="$(registry_digest "$1" "$HASH_TAG")"
+  for tag in $(curl -fsS -m 10 "http://$DH_MCP_REGISTRY/v2/$1/tags/list" | grep -o '"standin-[0-9a-f]*"' | tr -d '"'); do
+    digest="$(registry_digest "$1" "$tag")"
+    [ -n "$digest" ] && [ "$digest" != "$keep" ] || continue
+    curl -fsS -m 10 -X DELETE "http://$DH_MCP_REGISTRY/v2/$1/manifests/$digest" >/dev/null || true
+  done
+}
+
+HASH="$(content_hash)"
+HASH_TAG="standin-$HASH"
 mkdir -p "$DH_MCP_CACHE"
 if [ -n "$(registry_digest deephaven/server "$HASH_TAG")" ] && [ -n "$(registry_digest deephaven/server-slim "$HASH_TAG")" ]; then
   log "the registry holds the stand-ins $HASH_TAG, skipped"
@@ -87,6 +100,9 @@ else
   push "$SLIM:$HASH_TAG"
   log "pushed in $(( $(date +%s) - t1 )) s"
   docker rmi "$SLIM:$HASH_TAG" "$SERVER:$HASH_TAG" >/dev/null
+  drop_older_standins deephaven/server
+  drop_older_standins deephaven/server-slim
+  bash "$here/provision-registry.sh" gc
 fi
 for repo in deephaven/server deephaven/server-slim; do
   want="$(registry_digest "$repo" "$HASH_TAG")"

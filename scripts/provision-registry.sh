@@ -6,6 +6,8 @@
 #   provision-registry.sh [start]  start it unless it answers (idempotent; installs the package as root)
 #   provision-registry.sh stop     stop the one this script started (its pid is in $DH_MCP_CACHE/registry/registry.pid)
 #   provision-registry.sh status   exit 0 when it answers
+#   provision-registry.sh gc       reclaim the storage of deleted manifests (garbage-collect; while running is safe
+#                                  here because only provisioning pushes, and it runs gc after its pushes)
 # Prints the registry address (127.0.0.1:PORT) on stdout for start and status.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -67,9 +69,16 @@ stop() {
   log "registry stopped (pid $pid)"
 }
 
+gc() {
+  [ -f "$config" ] || die "no registry configuration at $config: start the registry first"
+  docker-registry garbage-collect --delete-untagged "$config" >>"$logfile" 2>&1 || die "garbage-collect failed (log: $logfile)"
+  log "registry storage: $(du -sh "$dir/storage" | cut -f1)"
+}
+
 case "${1:-start}" in
   start) start ;;
   stop) stop ;;
   status) answers && echo "$DH_MCP_REGISTRY" ;;
-  *) die "usage: provision-registry.sh [start|stop|status]" ;;
+  gc) gc ;;
+  *) die "usage: provision-registry.sh [start|stop|status|gc]" ;;
 esac

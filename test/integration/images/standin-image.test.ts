@@ -128,7 +128,7 @@ beforeAll(async () => {
   if (a.status === 'rejected') throw a.reason;
   if (b.status === 'rejected') throw b.reason;
   [py, groovy] = [a.value, b.value];
-});
+}, 2 * BOOT_MS); // two pulls, then two boots in parallel on a loaded machine
 
 afterAll(async () => {
   await Promise.all(containers.map((c) => c.remove({ force: true, v: true }).catch(() => undefined)));
