@@ -4,24 +4,30 @@
 # trusts registries on 127.0.0.0/8 without TLS. Storage under the dh-mcp cache dir, so pushed images survive.
 #
 #   provision-registry.sh [start]  start it unless it answers (idempotent; installs the package as root)
-#   provision-registry.sh stop     stop the one this script started (its pid is in $DH_MCP_CACHE/registry/registry.pid)
+#   provision-registry.sh stop     stop the one this script started on that port (pid in $DH_MCP_CACHE/registry/registry.pid,
+#                                  registry-PORT.pid for other ports)
 #   provision-registry.sh status   exit 0 when it answers
-#   provision-registry.sh gc       reclaim the storage of deleted manifests (garbage-collect; while running is safe
-#                                  here because only provisioning pushes, and it runs gc after its pushes)
+#   provision-registry.sh gc       reclaim the storage of deleted manifests (garbage-collect; run it when nothing
+#                                  pushes: blobs of a push in progress are not referenced yet)
+# Every port has its own process, pid file and log; all share one storage. A test that must see a registry go away
+# starts its own on another port (DH_MCP_REGISTRY_PORT=5556 ... start, then stop): it serves the same images and
+# stopping it disturbs no one else.
 # Prints the registry address (127.0.0.1:PORT) on stdout for start and status.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 dir="$DH_MCP_CACHE/registry"
-pidfile="$dir/registry.pid"
+# The default port keeps the plain names (registry.pid, registry.log) of the first version of this script.
+suffix=""; [ "$DH_MCP_REGISTRY_PORT" = 5555 ] || suffix="-$DH_MCP_REGISTRY_PORT"
+pidfile="$dir/registry$suffix.pid"
 config="$dir/config-$DH_MCP_REGISTRY_PORT.yml"
-logfile="$dir/registry.log"
+logfile="$dir/registry$suffix.log"
 
 answers() { curl -fsS -m 3 -o /dev/null "http://$DH_MCP_REGISTRY/v2/" 2>/dev/null; }
 registry_pid() {
   local pid; pid="$(cat "$pidfile" 2>/dev/null || true)"
-  # Only a process that is still our registry: a stale pid file may name an unrelated process by now.
-  [ -n "$pid" ] && grep -qa docker-registry "/proc/$pid/cmdline" 2>/dev/null && echo "$pid"
+  # Only a process that is still our registry on this port: a stale pid may name an unrelated process by now.
+  [ -n "$pid" ] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "docker-registry serve $config" && echo "$pid"
 }
 
 start() {
@@ -78,7 +84,7 @@ gc() {
 case "${1:-start}" in
   start) start ;;
   stop) stop ;;
-  status) answers && echo "$DH_MCP_REGISTRY" ;;
+  status) if answers; then echo "$DH_MCP_REGISTRY"; else log "no registry answers on $DH_MCP_REGISTRY"; exit 1; fi ;;
   gc) gc ;;
   *) die "usage: provision-registry.sh [start|stop|status|gc]" ;;
 esac
