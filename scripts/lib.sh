@@ -95,9 +95,16 @@ ensure_rootfs() {
   ROOTFS="$(rootfs_dir)"
   [ -f "$ROOTFS.complete" ] && return 0
   is_root || die "building the Deephaven rootfs needs root (debootstrap, chroot)"
+  mkdir -p "$DH_MCP_CACHE/rootfs"
+  # One builder at a time (two checkouts may provision at once); the second finds the first one's result.
+  local lock_fd
+  exec {lock_fd}>"$DH_MCP_CACHE/rootfs.lock"
+  flock "$lock_fd"
+  if [ -f "$ROOTFS.complete" ]; then exec {lock_fd}>&-; return 0; fi
   apt_install debootstrap
   download_wheels
   build_rootfs "$ROOTFS"
+  exec {lock_fd}>&-
   # Older rootfs versions are dead weight (about 1 GB each).
   local old
   for old in "$DH_MCP_CACHE"/rootfs/*; do
