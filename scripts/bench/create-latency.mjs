@@ -12,7 +12,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { launchPython } from '../../dist/creation/launchers/python-launcher.js';
 import { launchDocker } from '../../dist/creation/launchers/docker-launcher.js';
 import { freePort } from '../../dist/creation/ports.js';
-import { defaultImage, provisionedVenv } from '../../dist/util/paths.js';
+import { offlineImage, provisionedVenv } from '../../dist/util/paths.js';
 
 const runs = Number(process.argv[2] ?? 5);
 const HEAP = 1;
@@ -47,7 +47,7 @@ const raw = {
   python: async () =>
     launchPython({ ...spec, name: 'bench-raw', venvPath: provisionedVenv(), port: await freePort() }),
   docker: async () =>
-    launchDocker({ ...spec, name: 'bench-raw', image: defaultImage('Python'), volumes: [] }),
+    launchDocker({ ...spec, name: 'bench-raw', image: offlineImage('Python'), volumes: [] }),
 };
 
 async function rawBoot(method) {

@@ -3,7 +3,7 @@
 import { launchPython } from '../../dist/creation/launchers/python-launcher.js';
 import { launchDocker } from '../../dist/creation/launchers/docker-launcher.js';
 import { freePort } from '../../dist/creation/ports.js';
-import { defaultImage, provisionedVenv } from '../../dist/util/paths.js';
+import { offlineImage, provisionedVenv } from '../../dist/util/paths.js';
 
 const runs = Number(process.argv[2] ?? 3);
 const base = {
@@ -41,7 +41,7 @@ for (const [method, launch] of [
   ],
   [
     'docker',
-    async () => launchDocker({ ...base, name: 'bench', image: defaultImage('Python'), volumes: [] }),
+    async () => launchDocker({ ...base, name: 'bench', image: offlineImage('Python'), volumes: [] }),
   ],
 ]) {
   const r = [];

@@ -9,7 +9,7 @@ import { PACKAGE_ROOT } from '../util/paths.js';
 
 /**
  * The end-to-end main job: starts dh-mcp-systems-server over stdio with its embedded default configuration
- * (creation enabled, Docker when an engine and the worker image are present, else the provisioned venv), then,
+ * (creation enabled, the launch method chosen as docs/setup.md describes; in a checkout, the provisioned venv), then,
  * exactly as an assistant would, creates a worker with session_community_create, runs a script on it, reads the
  * table back, prints the browser URL the server logged, and deletes the worker. `--keep` waits for Ctrl-C
  * before cleaning up, so the IDE can be opened. Everything started is stopped on every exit path.

@@ -26,10 +26,14 @@ import {
 } from '../tracking/detached-workers.js';
 import { identify } from '../tracking/process-identity.js';
 import { UserError, errorMessage } from '../util/errors.js';
+import { runSetup } from '../setup/setup-command.js';
 import { progressLine } from './progress-line.js';
 
-const USAGE = `dh-mcp: ephemeral Deephaven workers for CI, and config checks
+const USAGE = `dh-mcp: prepare the worker runtime, ephemeral Deephaven workers for CI, and config checks
 
+  dh-mcp setup [python|docker] [--python <path>] [--json]
+      prepare what workers need, once: a venv with deephaven-server in the data directory and a JDK check
+      (python), the default image pulled (docker); both by default. dh-mcp setup --help for details
   dh-mcp worker run [options] -- <command> [args...]
       start a worker, run the command with DH_HOST, DH_PORT, DH_URL, DH_PSK set, stop the worker when the
       command ends or on any signal; exits with the command's status
@@ -242,12 +246,54 @@ async function workerStart(v: WorkerValues): Promise<number> {
   return 0;
 }
 
+/** `dh-mcp setup`: progress on stderr (a live line with the elapsed time on a terminal), signals cancel. */
+async function setup(args: string[]): Promise<number> {
+  const line = progressLine();
+  const t0 = Date.now();
+  let last = '';
+  const render = (): void => line.update(`[${Math.round((Date.now() - t0) / 1000)} s] ${last}`);
+  const ticker = process.stderr.isTTY ? setInterval(render, 1000) : undefined;
+  const abort = new AbortController();
+  let signalled: NodeJS.Signals | undefined;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    signalled ??= sig;
+    abort.abort(new Error(`setup cancelled by ${sig}; nothing half-made is kept`));
+  };
+  for (const s of SIGNALS) process.on(s, onSignal);
+  try {
+    return await runSetup(
+      args,
+      {
+        progress: (m) => {
+          last = m;
+          render();
+        },
+        settle: () => line.done(),
+        signal: abort.signal,
+        env: process.env,
+      },
+      (text) => process.stdout.write(text),
+    );
+  } catch (e) {
+    if (signalled) {
+      line.done();
+      process.stderr.write(`dh-mcp: ${errorMessage(e)}\n`);
+      return 128 + (SIGNAL_NUMBERS[signalled] ?? 1);
+    }
+    throw e;
+  } finally {
+    if (ticker) clearInterval(ticker);
+    line.done();
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const [group, action, ...rest] = argv;
   if (!group || group === '-h' || group === '--help' || group === 'help') {
     process.stdout.write(USAGE);
     return 0;
   }
+  if (group === 'setup') return setup(argv.slice(1));
   if (group === 'config' && action === 'validate') {
     const file = rest[0] ?? (await locateConfig().then((l) => (l.kind === 'file' ? l.path : undefined)));
     if (!file) {

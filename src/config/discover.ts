@@ -1,4 +1,5 @@
 import { detectLaunchMethod } from '../creation/detect-launch-method.js';
+import { logger } from '../util/logger.js';
 import { embeddedDefaultConfig } from './default-config.js';
 import { locateConfig, readConfigFile, validateConfig, type LoadedConfig } from './load.js';
 
@@ -13,7 +14,8 @@ export async function loadConfig(
 ): Promise<LoadedConfig> {
   const where = await locateConfig(env, cwd);
   if (where.kind === 'file') return readConfigFile(where.path, where.fromEnv);
-  const method = await detectLaunchMethod();
+  const { method, reason } = await detectLaunchMethod(env);
+  logger.info({ launch_method: method, reason }, `embedded default config: launch_method ${method}`);
   return {
     config: validateConfig(embeddedDefaultConfig(method), EMBEDDED_SOURCE),
     source: `${EMBEDDED_SOURCE} (launch_method ${method})`,

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { normaliseAuthType } from '../config/auth-type.js';
@@ -13,7 +12,8 @@ import {
 } from '../config/schema.js';
 import { resolveToken } from '../config/tokens.js';
 import { UserError } from '../util/errors.js';
-import { defaultImage, provisionedVenv, venvPython } from '../util/paths.js';
+import { defaultPythonVenv } from '../setup/python-runtime.js';
+import { defaultImage } from '../util/paths.js';
 import type { WorkerLanguage } from './launchers/launcher.js';
 import { generateToken } from './tokens.js';
 
@@ -52,7 +52,9 @@ export const CreateInput = {
   python_venv_path: z
     .string()
     .nullish()
-    .describe('python only: venv holding deephaven-server (default: the provisioned venv)'),
+    .describe(
+      'python only: venv holding deephaven-server (default: the runtime of "dh-mcp setup python", see docs/setup.md)',
+    ),
 };
 export type CreateArgs = z.infer<z.ZodObject<typeof CreateInput>>;
 
@@ -171,7 +173,7 @@ export function resolveCreateRequest(
   if (given(args.programming_language)) {
     const l = langOf(args.programming_language, 'programming_language');
     language = l.toLowerCase() as WorkerLanguage;
-    image = defaultImage(l);
+    image = defaultImage(l, env);
   } else if (given(args.docker_image)) {
     image = args.docker_image;
   } else if (d.docker_image !== undefined && method === 'docker') {
@@ -179,7 +181,7 @@ export function resolveCreateRequest(
   } else {
     const l = d.programming_language ?? HARD_DEFAULTS.programming_language;
     language = l.toLowerCase() as WorkerLanguage;
-    image = defaultImage(l);
+    image = defaultImage(l, env);
   }
   // A python launch has no image to ask, so the language is always known.
   if (method === 'python') language ??= (d.programming_language ?? 'Python').toLowerCase() as WorkerLanguage;
@@ -254,11 +256,9 @@ export function resolveCreateRequest(
   };
 }
 
-/** The provisioned venv, else the venv this server runs in (VIRTUAL_ENV); never whatever is on PATH. */
+/** See defaultPythonVenv: DH_MCP_VENV, the `dh-mcp setup` runtime, the repository's venv, VIRTUAL_ENV. */
 function defaultVenv(env: NodeJS.ProcessEnv): string {
-  const provisioned = provisionedVenv();
-  if (existsSync(venvPython(provisioned)) || !env.VIRTUAL_ENV) return provisioned;
-  return env.VIRTUAL_ENV;
+  return defaultPythonVenv(env).venv;
 }
 
 function checkVolume(v: string, i: number): void {

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -8,17 +9,54 @@ export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.
 /** The worker entry script shipped with the package (also copied into the worker images). */
 export const WORKER_ENTRY_SCRIPT = path.join(PACKAGE_ROOT, 'launchers', 'dh_worker.py');
 
-/** The venv scripts/provision-python.sh builds; DH_MCP_VENV moves it, as it does for the script. */
-export function provisionedVenv(): string {
-  return process.env.DH_MCP_VENV ?? path.join(PACKAGE_ROOT, '.venv-deephaven');
+/** What the path helpers read from the machine; injected by unit tests. */
+export interface PlatformInfo {
+  env: NodeJS.ProcessEnv;
+  platform: NodeJS.Platform;
+  homedir: string;
 }
 
-export function venvPython(venv: string): string {
-  return path.join(venv, 'bin', 'python');
+const here = (): PlatformInfo => ({ env: process.env, platform: process.platform, homedir: os.homedir() });
+
+/**
+ * The user's data directory for dh-mcp (instance records, started workers, the runtime `dh-mcp setup` builds):
+ * $DH_MCP_DATA_DIR, else the platform's usual place: $XDG_DATA_HOME/dh-mcp (default ~/.local/share/dh-mcp) on
+ * Linux and other Unixes, ~/Library/Application Support/dh-mcp on macOS, %LOCALAPPDATA%\dh-mcp on Windows.
+ * Every server of one user shares it, so a server started after a crash finds what the dead one left behind.
+ */
+export function userDataDir(p: PlatformInfo = here()): string {
+  const { env, platform, homedir } = p;
+  const join = platform === 'win32' ? path.win32.join : path.posix.join;
+  if (env.DH_MCP_DATA_DIR)
+    return platform === 'win32' ? env.DH_MCP_DATA_DIR : path.resolve(env.DH_MCP_DATA_DIR);
+  if (platform === 'win32')
+    return join(env.LOCALAPPDATA || path.win32.join(homedir, 'AppData', 'Local'), 'dh-mcp');
+  if (platform === 'darwin') return join(homedir, 'Library', 'Application Support', 'dh-mcp');
+  return join(env.XDG_DATA_HOME || join(homedir, '.local', 'share'), 'dh-mcp');
+}
+
+/** The venv `dh-mcp setup python` builds; named by the Deephaven version, so an upgrade builds a new one. */
+export function runtimeVenv(p: PlatformInfo = here()): string {
+  const join = p.platform === 'win32' ? path.win32.join : path.posix.join;
+  return join(userDataDir(p), 'runtime', `deephaven-server-${pinnedDeephavenVersion()}`);
+}
+
+/** The development venv of a repository checkout (scripts/provision-python.sh). */
+export const REPOSITORY_VENV = path.join(PACKAGE_ROOT, '.venv-deephaven');
+
+/** The venv scripts/provision-python.sh builds and the tests use: DH_MCP_VENV, else the repository's. */
+export function provisionedVenv(env: NodeJS.ProcessEnv = process.env): string {
+  return env.DH_MCP_VENV ?? REPOSITORY_VENV;
+}
+
+export function venvPython(venv: string, platform: NodeJS.Platform = process.platform): string {
+  return platform === 'win32'
+    ? path.win32.join(venv, 'Scripts', 'python.exe')
+    : path.join(venv, 'bin', 'python');
 }
 
 let cachedVersion: string | undefined;
-/** The pinned Deephaven version (scripts/worker-requirements.txt): it names the worker image tags. */
+/** The pinned Deephaven version (scripts/worker-requirements.txt): it names the default images' tags. */
 export function pinnedDeephavenVersion(): string {
   if (cachedVersion) return cachedVersion;
   const file = path.join(PACKAGE_ROOT, 'scripts', 'worker-requirements.txt');
@@ -27,6 +65,26 @@ export function pinnedDeephavenVersion(): string {
   return cachedVersion;
 }
 
-export function defaultImage(language: 'Python' | 'Groovy'): string {
+export type ImageLanguage = 'Python' | 'Groovy';
+
+/** The registry of the official images; DH_MCP_IMAGE_REGISTRY points at a mirror instead. */
+export const OFFICIAL_REGISTRY = 'ghcr.io';
+
+/**
+ * The Docker image a language runs when nothing names one: the official Deephaven image pinned to the tested
+ * version (`ghcr.io/deephaven/server:<ver>` for Python, `server-slim` for Groovy). Overrides, for mirrors and
+ * offline machines: DH_MCP_DEFAULT_IMAGE_PYTHON / DH_MCP_DEFAULT_IMAGE_GROOVY name an image outright;
+ * DH_MCP_IMAGE_REGISTRY replaces `ghcr.io` (a mirror holding `deephaven/server` and `deephaven/server-slim`).
+ */
+export function defaultImage(language: ImageLanguage, env: NodeJS.ProcessEnv = process.env): string {
+  const named = env[`DH_MCP_DEFAULT_IMAGE_${language.toUpperCase()}`];
+  if (named) return named;
+  const registry = (env.DH_MCP_IMAGE_REGISTRY || OFFICIAL_REGISTRY).replace(/\/+$/, '');
+  const repo = language === 'Python' ? 'deephaven/server' : 'deephaven/server-slim';
+  return `${registry}/${repo}:${pinnedDeephavenVersion()}`;
+}
+
+/** The offline dh-mcp worker image of a language (scripts/build-images.sh; no registry needed). */
+export function offlineImage(language: ImageLanguage): string {
   return `dh-mcp/worker-${language.toLowerCase()}:${pinnedDeephavenVersion()}`;
 }

@@ -1,5 +1,7 @@
 import type Docker from 'dockerode';
-import { dockerClient } from '../docker-client.js';
+import { SETUP_DOCKER_COMMAND, dockerStartHint } from '../../setup/hints.js';
+import { defaultImage } from '../../util/paths.js';
+import { dockerClient, dockerEngine } from '../docker-client.js';
 import { errorMessage } from '../../util/errors.js';
 import { logger } from '../../util/logger.js';
 import {
@@ -25,12 +27,12 @@ function explainDockerError(e: unknown, image: string): LaunchError {
   const code = (e as { statusCode?: number; code?: string }).statusCode ?? (e as { code?: string }).code;
   if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'EACCES') {
     return new LaunchError(
-      `the Docker engine is not reachable (${code}); start it (scripts/provision-docker.sh) or use launch_method "python"`,
+      `no Docker engine answers at ${dockerEngine().address} (${dockerEngine().source}, ${code}); ${dockerStartHint()}`,
     );
   }
   if (code === 404 && /image/i.test(msg)) {
     return new LaunchError(
-      `Docker image '${image}' is not present on this machine; build it with scripts/build-images.sh (dh-mcp never pulls from a registry)`,
+      `Docker image '${image}' is not present on this machine; get it with: ${image === defaultImage('Python') ? SETUP_DOCKER_COMMAND : `docker pull ${image}`} (the offline dh-mcp/* images come from scripts/build-images.sh)`,
     );
   }
   if (code === 409) return new LaunchError(`a container with this name already exists: ${msg}`);

@@ -3,6 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa, type Options, type ResultPromise } from 'execa';
+import { SETUP_PYTHON_COMMAND, javaInstallHint } from '../../setup/hints.js';
+import { findJavaHere } from '../../setup/java.js';
 import { WORKER_ENTRY_SCRIPT, venvPython } from '../../util/paths.js';
 import { logger } from '../../util/logger.js';
 import { LaunchError, workerEnvironment, type LaunchedWorker, type PythonSpec } from './launcher.js';
@@ -10,15 +12,9 @@ import { WorkerBase } from './worker-output.js';
 
 const STOP_GRACE_MS = 10_000;
 
-/** A JDK/JRE with libjvm.so: JAVA_HOME, else the usual Debian locations. */
+/** A JDK 17+ with its JVM library: JAVA_HOME, java on PATH, the platform's usual folders (see findJava). */
 export function findJavaHome(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const candidates = [
-    env.JAVA_HOME,
-    '/usr/lib/jvm/java-17-openjdk-amd64',
-    '/usr/lib/jvm/java-21-openjdk-amd64',
-    '/usr/lib/jvm/default-java',
-  ];
-  return candidates.find((c) => c && existsSync(path.join(c, 'lib', 'server', 'libjvm.so')));
+  return findJavaHere(env).found?.home;
 }
 
 /** Fails fast, with the fix, when the venv cannot run a worker. */
@@ -26,7 +22,7 @@ export function checkVenv(venv: string): void {
   const python = venvPython(venv);
   if (!existsSync(python)) {
     throw new LaunchError(
-      `python_venv_path '${venv}' is not a Python venv (no ${python}); create it with scripts/provision-python.sh or python3 -m venv`,
+      `python_venv_path '${venv}' is not a Python venv (no ${python}); prepare the Python runtime with: ${SETUP_PYTHON_COMMAND} (or point python_venv_path at a venv holding deephaven-server)`,
     );
   }
   const lib = path.join(venv, 'lib');
@@ -35,7 +31,7 @@ export function checkVenv(venv: string): void {
     readdirSync(lib).some((d) => existsSync(path.join(lib, d, 'site-packages', 'deephaven_server')));
   if (!hasServer) {
     throw new LaunchError(
-      `the venv '${venv}' has no deephaven-server; install it with '${python} -m pip install deephaven-server' or run scripts/provision-python.sh`,
+      `the venv '${venv}' has no deephaven-server; install it with '${python} -m pip install deephaven-server', or prepare the default Python runtime with: ${SETUP_PYTHON_COMMAND}`,
     );
   }
 }
@@ -49,7 +45,9 @@ export async function launchPython(spec: PythonSpec): Promise<LaunchedWorker> {
   checkVenv(spec.venvPath);
   const javaHome = findJavaHome(spec.environment.JAVA_HOME ? spec.environment : process.env);
   if (!javaHome)
-    throw new LaunchError('no Java 11+ runtime found; install openjdk-17-jre-headless or set JAVA_HOME');
+    throw new LaunchError(
+      `no Java 17+ runtime found (JAVA_HOME, java on PATH, the usual JDK folders); ${javaInstallHint()}; then check with: ${SETUP_PYTHON_COMMAND}`,
+    );
   // A fresh log file (never read an earlier worker's lines), written before anything needs cleaning up.
   if (spec.logFile) writeFileSync(spec.logFile, '', { mode: 0o600 });
   const home = await mkdtemp(path.join(os.tmpdir(), `dh-mcp-${spec.name}-`));

@@ -50,10 +50,10 @@ async function expectFailure(args: Record<string, unknown>, pattern: RegExp): Pr
 }
 
 describe('launch failures', () => {
-  it('image missing: says how to build it', async () => {
+  it('image missing: says how to get it', async () => {
     await expectFailure(
       { session_name: 'no-image', launch_method: 'docker', docker_image: 'dh-mcp/no-such-image:0' },
-      /Docker image 'dh-mcp\/no-such-image:0' is not present on this machine; build it with scripts\/build-images\.sh/,
+      /Docker image 'dh-mcp\/no-such-image:0' is not present on this machine; get it with: docker pull dh-mcp\/no-such-image:0/,
     );
   });
 
@@ -144,7 +144,7 @@ describe('launch failures', () => {
         launch_method: 'docker',
       });
       expect(r.error).toMatch(
-        /the Docker engine is not reachable \(ENOENT\); start it \(scripts\/provision-docker\.sh\) or use launch_method "python"/,
+        /no Docker engine answers at .*no-daemon\.sock \(DOCKER_HOST, ENOENT\); start .*without Docker, prepare the Python runtime with: npx dh-mcp setup python/,
       );
     } finally {
       await client.close();

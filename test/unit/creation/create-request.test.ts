@@ -21,7 +21,7 @@ describe('resolution order: tool argument, then config defaults, then the refere
       heapSizeGb: 4,
       extraJvmArgs: [],
       environment: {},
-      docker: { image: defaultImage('Python'), volumes: [] },
+      docker: { image: defaultImage('Python', {}), volumes: [] },
       startup: { timeoutMs: 60_000, intervalMs: 2000, retries: 3 },
     });
     expect(p.token).toMatch(/^[0-9a-f]{32}$/);
@@ -68,10 +68,10 @@ describe('resolution order: tool argument, then config defaults, then the refere
     expect(resolve({ docker_image: 'x:1' }).language).toBeUndefined(); // the image decides
     expect(resolve({ programming_language: 'groovy' }, { docker_image: 'cfg:1' })).toMatchObject({
       language: 'groovy',
-      docker: { image: defaultImage('Groovy') },
+      docker: { image: defaultImage('Groovy', {}) },
     });
     expect(resolve({}, { docker_image: 'cfg:1' }).docker.image).toBe('cfg:1');
-    expect(resolve({}, { programming_language: 'Groovy' }).docker.image).toBe(defaultImage('Groovy'));
+    expect(resolve({}, { programming_language: 'Groovy' }).docker.image).toBe(defaultImage('Groovy', {}));
   });
 
   it('python launches may choose Groovy too', () => {

@@ -1,0 +1,230 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PACKAGE_ROOT, pinnedDeephavenVersion } from '../../../src/util/paths.js';
+import { call } from '../../helpers/mcp.js';
+import { settleTo, snapshot, type ResourceSnapshot } from '../../helpers/leaks.js';
+
+/**
+ * The package as a user installs it: `npm pack`, the tarball installed into an empty project, and from then on
+ * only the installed binaries. `dh-mcp setup python` builds the runtime into a temporary data directory (pip
+ * reads the provisioned wheel cache here for speed; a user's setup reads PyPI), the installed server creates a
+ * worker with its embedded default while no Docker engine is reachable, and `dh-mcp worker run` gives a child
+ * command a worker. Fault injection: an interrupted setup, a missing JDK, a too-old Python.
+ */
+
+const WHEELS = path.join(process.env.DH_MCP_CACHE ?? path.join(os.homedir(), '.cache', 'dh-mcp'), 'wheels');
+const RUNTIME = `deephaven-server-${pinnedDeephavenVersion()}`;
+
+let work: string;
+let project: string;
+let dataDir: string;
+let baseline: ResourceSnapshot;
+let userEnv: Record<string, string>;
+
+const bin = (name: string): string => path.join(project, 'node_modules', '.bin', name);
+
+/** The environment of a user's shell here: none of the repository's development variables. */
+function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v === undefined || k.startsWith('DH_MCP_') || k.startsWith('DH_') || k.startsWith('VITEST')) continue;
+    env[k] = v;
+  }
+  return { ...env, ...extra };
+}
+
+function run(
+  file: string,
+  args: string[],
+  env: Record<string, string>,
+  timeout = 600_000,
+): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(file, args, { cwd: project, env, encoding: 'utf8', timeout });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+beforeAll(async () => {
+  baseline = await snapshot();
+  work = await mkdtemp(path.join(os.tmpdir(), 'dh-mcp-installed-'));
+  project = path.join(work, 'project');
+  dataDir = path.join(work, 'data');
+  await mkdir(project);
+  await writeFile(
+    path.join(project, 'package.json'),
+    JSON.stringify({ name: 'user-project', private: true }),
+  );
+  const pack = spawnSync('npm', ['pack', '--silent', '--pack-destination', work], {
+    cwd: PACKAGE_ROOT,
+    encoding: 'utf8',
+  });
+  expect(pack.status, pack.stderr).toBe(0);
+  const tgz = path.join(work, pack.stdout.trim().split('\n').pop()!);
+  const install = spawnSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tgz], {
+    cwd: project,
+    encoding: 'utf8',
+  });
+  expect(install.status, install.stderr).toBe(0);
+  userEnv = cleanEnv({
+    DH_MCP_DATA_DIR: dataDir,
+    // Nothing answers here: the embedded default must choose the Python runtime.
+    DOCKER_HOST: `unix://${path.join(work, 'no-docker.sock')}`,
+    PIP_FIND_LINKS: WHEELS,
+    PIP_NO_INDEX: '1',
+  });
+}, 300_000);
+
+afterAll(async () => {
+  if (work) await rm(work, { recursive: true, force: true });
+  expect(await settleTo(baseline)).toEqual(baseline);
+});
+
+describe('the installed package', () => {
+  it('an interrupted setup leaves nothing a later run or the server would trust', async () => {
+    const child = spawn(bin('dh-mcp'), ['setup', 'python'], {
+      cwd: project,
+      env: userEnv,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let err = '';
+    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    await new Promise<void>((resolve, reject) => {
+      child.stderr.on('data', (d: Buffer) => {
+        err += d.toString();
+        if (/pip: (processing|collecting|downloading)/.test(err)) resolve();
+      });
+      child.on('exit', () => reject(new Error(`setup ended before pip ran:\n${err}`)));
+    });
+    child.kill('SIGKILL');
+    await exited;
+    const runtimeDir = path.join(dataDir, 'runtime');
+    expect(existsSync(path.join(runtimeDir, RUNTIME))).toBe(false);
+    expect(readdirSync(runtimeDir).some((n) => n.startsWith(`${RUNTIME}.tmp-`))).toBe(true);
+
+    // The server does not take the half-made venv; its error names the command that fixes it.
+    const client = await startServer();
+    try {
+      const r = await call(client, 'session_community_create', { session_name: 'early', heap_size_gb: 1 });
+      expect(r.success).toBe(false);
+      expect(String(r.error)).toContain('npx dh-mcp setup python');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('dh-mcp setup python builds the runtime (removing the leftover); a second run is a no-op', () => {
+    const first = run(bin('dh-mcp'), ['setup', 'python', '--json'], userEnv);
+    expect(first.status, first.stderr).toBe(0);
+    const outcome = JSON.parse(first.stdout) as { ok: boolean; steps: Array<Record<string, unknown>> };
+    expect(outcome.steps[0]).toMatchObject({
+      step: 'python',
+      status: 'ready',
+      venv: path.join(dataDir, 'runtime', RUNTIME),
+    });
+    expect(first.stderr).toContain('pip: ');
+    expect(readdirSync(path.join(dataDir, 'runtime'))).toEqual([RUNTIME]);
+    expect(existsSync(path.join(dataDir, 'runtime', RUNTIME, '.dh-mcp-setup.json'))).toBe(true);
+
+    const second = run(bin('dh-mcp'), ['setup', 'python'], userEnv);
+    expect(second.status, second.stderr).toBe(0);
+    expect(second.stderr).toContain('already ready (nothing to do)');
+    expect(second.stderr).not.toContain('pip: ');
+    expect(second.stderr).toMatch(/embedded default now uses launch_method python/);
+  });
+
+  it('the installed server creates a worker with its embedded default (no Docker), runs a script, reads a table, deletes it', async () => {
+    const client = await startServer();
+    try {
+      const c = await call(client, 'session_community_create', { session_name: 'user', heap_size_gb: 1 });
+      expect(c, JSON.stringify(c)).toMatchObject({ success: true, launch_method: 'python' });
+      const id = String(c.session_id);
+      const ran = await call(client, 'session_script_run', {
+        session_id: id,
+        script: 'from deephaven import empty_table\nt = empty_table(3).update(["X = i * 10"])',
+      });
+      expect(ran.success).toBe(true);
+      const data = await call(client, 'session_table_data', {
+        session_id: id,
+        table_name: 't',
+        format: 'json-row',
+      });
+      expect(data).toMatchObject({ success: true, data: [{ X: 0 }, { X: 10 }, { X: 20 }] });
+      expect(await call(client, 'session_community_delete', { session_name: 'user' })).toMatchObject({
+        success: true,
+      });
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('dh-mcp worker run gives a child command a worker', () => {
+    const check = `fetch(process.env.DH_URL + '/ide/').then(r => { console.log('status', r.status, process.env.DH_PSK.length); process.exit(r.ok ? 0 : 3); })`;
+    const r = run(
+      bin('dh-mcp'),
+      ['worker', 'run', '--heap', '1', '--', process.execPath, '-e', check],
+      userEnv,
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('status 200 32');
+    expect(r.stderr).toMatch(/worker '.*' \(python\) ready/);
+  });
+
+  it('a missing JDK: setup says how to install one', async () => {
+    // A PATH with node only, no JAVA_HOME and no JDK folders to search: Java is hidden.
+    const nodeOnly = path.join(work, 'node-only');
+    await mkdir(nodeOnly, { recursive: true });
+    await symlink(process.execPath, path.join(nodeOnly, 'node')).catch(() => undefined);
+    const r = run(bin('dh-mcp'), ['setup', 'python'], {
+      ...userEnv,
+      PATH: nodeOnly,
+      JAVA_HOME: '',
+      DH_MCP_JDK_DIRS: '',
+    });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(
+      /no Java 17\+ runtime found; install a JDK 17 or newer \(Debian\/Ubuntu: sudo apt-get install openjdk-17-jdk-headless/,
+    );
+    expect(r.stderr).toContain('then re-run: npx dh-mcp setup python');
+  });
+
+  it('a too-old Python: setup says what to install and builds nothing', async () => {
+    const fake = path.join(work, 'python3.8');
+    // Answers the interpreter probe the way a CPython 3.8 with a shared libpython would.
+    await writeFile(
+      fake,
+      `#!/bin/sh\necho '{"executable": "${fake}", "version": "3.8.18", "major": 3, "minor": 8, "implementation": "cpython", "shared": true, "library": "", "venv": true}'\n`,
+    );
+    await chmod(fake, 0o755);
+    const otherData = path.join(work, 'data-old-python');
+    const r = run(bin('dh-mcp'), ['setup', 'python', '--python', fake, '--json'], {
+      ...userEnv,
+      DH_MCP_DATA_DIR: otherData,
+    });
+    expect(r.status).toBe(2);
+    const outcome = JSON.parse(r.stdout) as { ok: boolean; steps: Array<{ status: string; error: string }> };
+    expect(outcome.ok).toBe(false);
+    expect(outcome.steps[0]!.status).toBe('failed');
+    expect(outcome.steps[0]!.error).toMatch(
+      /python3\.8: Python 3\.8\.18 is older than 3\.10\); install Python 3\.10 or newer/,
+    );
+    expect(existsSync(path.join(otherData, 'runtime', RUNTIME))).toBe(false);
+  });
+});
+
+async function startServer(): Promise<Client> {
+  const transport = new StdioClientTransport({
+    command: bin('dh-mcp-systems-server'),
+    args: [],
+    env: userEnv,
+    cwd: project,
+    stderr: 'ignore',
+  });
+  const client = new Client({ name: 'installed-package-test', version: '1' });
+  await client.connect(transport);
+  return client;
+}
