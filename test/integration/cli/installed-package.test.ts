@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,7 +8,6 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT, pinnedDeephavenVersion } from '../../../src/util/paths.js';
 import { call } from '../../helpers/mcp.js';
-import { settleTo, snapshot, type ResourceSnapshot } from '../../helpers/leaks.js';
 
 /**
  * The package as a user installs it: `npm pack`, the tarball installed into an empty project, and from then on
@@ -24,7 +23,6 @@ const RUNTIME = `deephaven-server-${pinnedDeephavenVersion()}`;
 let work: string;
 let project: string;
 let dataDir: string;
-let baseline: ResourceSnapshot;
 let userEnv: Record<string, string>;
 
 const bin = (name: string): string => path.join(project, 'node_modules', '.bin', name);
@@ -50,7 +48,6 @@ function run(
 }
 
 beforeAll(async () => {
-  baseline = await snapshot();
   work = await mkdtemp(path.join(os.tmpdir(), 'dh-mcp-installed-'));
   project = path.join(work, 'project');
   dataDir = path.join(work, 'data');
@@ -79,9 +76,25 @@ beforeAll(async () => {
   });
 }, 300_000);
 
+/** Processes running from this test's runtime venv (its workers): scoped to this run, not the whole host. */
+function ourWorkers(): number[] {
+  const marker = path.join(dataDir, 'runtime');
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        return readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(marker);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
 afterAll(async () => {
+  // Everything the installed binaries started is gone (the server and worker run stop their workers).
+  if (dataDir) await expect.poll(ourWorkers, { timeout: 30_000 }).toEqual([]);
   if (work) await rm(work, { recursive: true, force: true });
-  expect(await settleTo(baseline)).toEqual(baseline);
 });
 
 describe('the installed package', () => {
