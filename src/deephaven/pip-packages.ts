@@ -1,5 +1,5 @@
 import { UserError } from '../util/errors.js';
-import { readRows } from './table-access.js';
+import { readTableData } from './table-access.js';
 import { helperName, runScript } from './script-runner.js';
 import type { WorkerConnection } from './worker-connection.js';
 
@@ -36,8 +36,16 @@ export async function listPipPackages(conn: WorkerConnection, timeoutMs: number)
     const r = await runScript(conn, script, timeoutMs);
     if (r.error)
       throw new Error(`the package listing script failed on the worker: ${r.error.split('\n')[0]}`);
-    const data = await readRows(conn, name, { head: true, maxChars: Number.MAX_SAFE_INTEGER, timeoutMs });
-    return data.rows.map(([p, v]) => ({ package: String(p ?? ''), version: String(v ?? '') }));
+    const { data } = await readTableData(conn, name, {
+      head: true,
+      format: 'json-row',
+      maxChars: Number.MAX_SAFE_INTEGER,
+      timeoutMs,
+    });
+    return (data as Array<{ Package: unknown; Version: unknown }>).map((r) => ({
+      package: String(r.Package ?? ''),
+      version: String(r.Version ?? ''),
+    }));
   } finally {
     await runScript(conn, `globals().pop('${name}', None)\nglobals().pop('${make}', None)`, timeoutMs).catch(
       () => undefined,

@@ -1,7 +1,9 @@
 import type { dh as DhType } from '@deephaven/jsapi-types';
+import { columnsOf, type FormatColumn } from '../formats/arrow-columns.js';
+import { tableWriter, type FormattedData, type TableFormat } from '../formats/table-formats.js';
 import { UserError } from '../util/errors.js';
 import { withTimeout } from '../util/timeout.js';
-import { mapperFor, type JsonValue } from './json-values.js';
+import { queryTable, type SortKey } from './flight/table-query.js';
 import { listTables } from './variables.js';
 import type { WorkerConnection } from './worker-connection.js';
 
@@ -54,66 +56,97 @@ export interface ReadOptions {
   maxRows?: number;
   /** First rows (true) or last rows (false). */
   head: boolean;
-  /** Stop adding rows once their JSON text would exceed this many characters. */
-  maxChars: number;
+  /** Rows skipped from the start (head) or the end (tail) of the filtered, sorted table. */
+  offset?: number;
+  columns?: string[];
+  filters?: string[];
+  sort?: SortKey[];
+  format: TableFormat;
+  /** The data's character budget (as JSON.stringify writes it) given the columns read; rows stop there. */
+  maxChars: number | ((columns: FormatColumn[]) => number);
   timeoutMs: number;
 }
 
-export interface TableRows {
-  columns: ColumnInfo[];
-  rows: JsonValue[][];
-  /** Rows in the table at the moment of the snapshot. */
+export interface TableData {
+  columns: FormatColumn[];
+  data: FormattedData;
+  /** `data` exactly as JSON.stringify writes it. */
+  json: string;
+  rowCount: number;
+  /** Rows after filters at the moment of the read (what offset and max_rows page through). */
   totalRows: number;
-  /** What stopped the read short of the whole table, if anything. */
+  /** Position of the first row returned, counted from the start of the filtered, sorted table. */
+  first: number;
+  /** What stopped the read short of the rows asked for, if anything. */
   limitedBy?: 'max_rows' | 'size';
   refreshing: boolean;
 }
 
-const CHUNK_ROWS = 10_000;
-
 /**
- * Reads rows under both caps. A ticking table is frozen first (a server-side static copy), so every chunk
- * comes from one consistent state. Rows are fetched in chunks and kept only while the size budget lasts, so
- * memory stays bounded by the cap, not by the table.
+ * Reads rows over Arrow Flight and formats them as they arrive. Everything that reduces the rows happens on the
+ * worker; the size cap stops the stream (the call is cancelled, nothing more is read) once the formatted data
+ * would pass it. The worker's exports are released whatever happens.
  */
-export async function readRows(conn: WorkerConnection, name: string, opts: ReadOptions): Promise<TableRows> {
-  const live = await openTable(conn, name);
-  let frozen: DhType.Table | undefined;
+export async function readTableData(conn: WorkerConnection, name: string, opts: ReadOptions): Promise<TableData> {
+  const read = await withTimeout(
+    queryTable(
+      conn.flight(),
+      {
+        table: name,
+        maxRows: opts.maxRows,
+        head: opts.head,
+        offset: opts.offset ?? 0,
+        columns: opts.columns,
+        filters: opts.filters,
+        sort: opts.sort,
+        timeoutMs: opts.timeoutMs,
+      },
+      () => missingTable(conn, name),
+    ),
+    opts.timeoutMs,
+    `preparing the read of table '${name}'`,
+  );
   try {
-    const refreshing = live.isRefreshing;
-    if (refreshing) frozen = await withTimeout(live.freeze(), opts.timeoutMs, `freezing table '${name}'`);
-    const table = frozen ?? live;
-    const total = table.size;
-    const wanted = Math.min(opts.maxRows ?? total, total);
-    const first = opts.head ? 0 : total - wanted;
-    const columns = table.columns.map((c) => ({ name: c.name, type: c.type }));
-    const mappers = table.columns.map((c) => mapperFor(c.type));
-    const rows: JsonValue[][] = [];
-    // Sized as json-row text (the widest common format): the values' JSON plus each row's `"name":` keys.
-    const keyChars = columns.reduce((n, c) => n + JSON.stringify(c.name).length + 1, 0);
-    let chars = 2;
+    const columns = columnsOf(read.schema.fields);
+    const budget = typeof opts.maxChars === 'number' ? opts.maxChars : opts.maxChars(columns);
+    const writer = tableWriter(opts.format, columns, budget);
     let sizeCapped = false;
-    for (let start = first; start < first + wanted && !sizeCapped; start += CHUNK_ROWS) {
-      const last = Math.min(start + CHUNK_ROWS, first + wanted) - 1;
-      const snap = await withTimeout(
-        table.createSnapshot({ columns: table.columns, rows: { first: start, last } }),
-        opts.timeoutMs,
-        `reading rows ${start}-${last} of table '${name}'`,
+    const deadline = Date.now() + opts.timeoutMs;
+    for (;;) {
+      const next = await withTimeout(
+        read.batches.next(),
+        Math.max(1, deadline - Date.now()),
+        `reading table '${name}'`,
       );
-      for (const r of snap.rows) {
-        const row = table.columns.map((c, i) => mappers[i]!(r.get(c)));
-        chars += JSON.stringify(row).length + keyChars + 1;
-        if (chars > opts.maxChars) {
-          sizeCapped = true;
-          break;
-        }
-        rows.push(row);
+      if (next.done) break;
+      if (writer.write(next.value) < next.value.numRows) {
+        sizeCapped = true;
+        break;
       }
     }
-    const limitedBy = sizeCapped ? 'size' : wanted < total ? 'max_rows' : undefined;
-    return { columns, rows, totalRows: total, limitedBy, refreshing };
+    const { data, json } = writer.finish();
+    const limitedBy = sizeCapped ? 'size' : read.wanted < read.totalRows ? 'max_rows' : undefined;
+    return {
+      columns,
+      data,
+      json,
+      rowCount: writer.rows,
+      totalRows: read.totalRows,
+      first: read.first,
+      limitedBy,
+      refreshing: read.refreshing,
+    };
   } finally {
-    frozen?.close();
-    live.close();
+    await read.close();
   }
+}
+
+/** The error for a name that is not a table in the worker's scope (undefined when it is one after all). */
+async function missingTable(conn: WorkerConnection, name: string): Promise<UserError | undefined> {
+  const tables = await listTables(conn);
+  if (tables.some((t) => t.title === name)) return undefined;
+  const known = tables.map((t) => t.title).filter(Boolean);
+  return new UserError(
+    `no table named '${name}' in the worker's scope; ${known.length ? `tables: ${known.join(', ')}` : 'it holds no tables'}`,
+  );
 }

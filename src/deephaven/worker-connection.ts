@@ -16,6 +16,7 @@ import {
 } from '../util/errors.js';
 import { logger } from '../util/logger.js';
 import { withTimeout } from '../util/timeout.js';
+import { FlightSession, type FlightEndpoint } from './flight/flight-session.js';
 import { loadJsApi, type Dh, type TlsMaterial } from './jsapi-loader.js';
 
 export interface ConnectOptions {
@@ -42,13 +43,16 @@ export interface WorkerInfo {
 }
 
 /**
- * One authenticated connection to a Community worker. It marks itself broken when the transport reports a
- * disconnect, so the owner can reconnect on the next call instead of reusing a dead connection.
+ * One authenticated connection to a Community worker: the JS API for the console, the variable stream and
+ * liveness, and one gRPC channel for table operations and Arrow Flight reads (opened on first use). It marks itself
+ * broken when the transport reports a disconnect, so the owner can reconnect on the next call instead of reusing
+ * a dead connection.
  */
 export class WorkerConnection {
   private broken = false;
   private closed = false;
   private consoleSession: Promise<DhType.IdeSession> | undefined;
+  private flightSession: FlightSession | undefined;
 
   constructor(
     readonly dh: Dh,
@@ -56,12 +60,14 @@ export class WorkerConnection {
     readonly ide: DhType.IdeConnection,
     readonly info: WorkerInfo,
     readonly url: string,
+    private readonly flightEndpoint?: FlightEndpoint,
   ) {
     // We reconnect lazily on the next call; the API's own endless background retries would only add noise.
     const markBroken = (why: string) => () => {
       if (this.closed || this.broken) return;
       logger.info({ url }, `connection to worker lost (${why})`);
       this.broken = true;
+      void this.flightSession?.close();
       setImmediate(() => safeDisconnect(client));
     };
     client.addEventListener(dh.CoreClient.EVENT_DISCONNECT, markBroken('disconnect'));
@@ -77,11 +83,20 @@ export class WorkerConnection {
     if (this.closed || this.broken) return;
     logger.info({ url: this.url, why }, 'dropping the worker connection; the next call reconnects');
     this.broken = true;
+    void this.flightSession?.close();
     setImmediate(() => safeDisconnect(this.client));
   }
 
   get usable(): boolean {
     return !this.broken && !this.closed;
+  }
+
+  /** The data plane: one gRPC channel and Deephaven session on the worker, shared by every read. */
+  flight(): FlightSession {
+    if (!this.usable) throw new Error('the connection to the worker is closed');
+    if (!this.flightEndpoint) throw new Error('this connection has no Flight endpoint');
+    this.flightSession ??= new FlightSession(this.flightEndpoint);
+    return this.flightSession;
   }
 
   /** The console session, started once per connection in the worker's own language. */
@@ -103,6 +118,7 @@ export class WorkerConnection {
     } catch {
       // The worker may be gone already.
     }
+    await this.flightSession?.close();
     safeDisconnect(this.client);
   }
 }
@@ -221,6 +237,13 @@ export async function connectWorker(opts: ConnectOptions): Promise<WorkerConnect
         authHandlers: handlers,
       },
       url,
+      {
+        address: grpcAddress(url),
+        useTls: url.startsWith('https:'),
+        tls: opts.tls,
+        auth: opts.auth,
+        token: opts.token,
+      },
     );
   } catch (e) {
     safeDisconnect(client);
@@ -234,4 +257,10 @@ export async function disposeTransports(): Promise<void> {
   // Referenced on purpose: in a process with nothing else left to do, an unreferenced timer would end it here.
   await new Promise((r) => setTimeout(r, 150));
   NodeHttp2gRPCTransport.dispose();
+}
+
+/** host:port for gRPC (the URL omits default ports; gRPC would otherwise assume 443). */
+function grpcAddress(url: string): string {
+  const u = new URL(url);
+  return `${u.hostname}:${u.port || (u.protocol === 'https:' ? '443' : '80')}`;
 }

@@ -4,16 +4,18 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { listPipPackages } from '../deephaven/pip-packages.js';
 import { ScriptTransportError, runScript } from '../deephaven/script-runner.js';
-import { metaRows, openTable, readRows } from '../deephaven/table-access.js';
+import { metaRows, openTable, readTableData } from '../deephaven/table-access.js';
 import { listTables } from '../deephaven/variables.js';
-import { ALL_FORMAT_NAMES, formatRows, resolveFormat } from '../formats/table-formats.js';
+import type { FormatColumn } from '../formats/arrow-columns.js';
+import { ALL_FORMAT_NAMES, resolveFormat } from '../formats/table-formats.js';
+import { NOTE_RESERVE, checkReadRequest, truncationNote } from './table-read-request.js';
 import type { AppState } from '../server/app-state.js';
 import { maxResponseChars, operationTimeoutMs, scriptTimeoutMs } from '../sessions/limits.js';
 import { withConnection } from '../sessions/with-connection.js';
 import { UserError, errorMessage } from '../util/errors.js';
 import { Mutex } from '../util/mutex.js';
 import { withTimeout } from '../util/timeout.js';
-import { READ_ONLY, defineTool } from './tool-kit.js';
+import { READ_ONLY, SerializedResult, defineTool } from './tool-kit.js';
 
 const SESSION_ID = z.string().describe("Session id from sessions_list, e.g. 'community:dynamic:my-worker'");
 const Change = z.object({ name: z.string(), type: z.string() });
@@ -134,10 +136,15 @@ export function registerDataTools(server: McpServer, state: AppState): void {
       title: 'Table data',
       description:
         `Rows of one table: the first (head=true, default) or last max_rows rows (default 1000; null = all, still ` +
-        `size-capped). Formats: ${ALL_FORMAT_NAMES.join(', ')} (default optimize-rendering = markdown-table). ` +
-        'Answers are capped in size too (DH_MCP_MAX_RESPONSE_CHARS, default 200000 characters of row JSON); ' +
-        'is_complete says whether every row is present and truncation_note says why not. Ticking tables are read ' +
-        'from one consistent snapshot.',
+        `size-capped). Page with offset (rows skipped from the start, or from the end when head=false); pick ` +
+        'columns with columns; keep rows matching Deephaven filter expressions with filters (e.g. ["Price > 10", ' +
+        '"Sym in `AAPL`, `MSFT`"]); order with sort (e.g. ["Sym", "-Price"]: a leading "-" sorts descending). ' +
+        'Filters, sort, columns and the row range are applied on the worker before any row is sent. ' +
+        `Formats: ${ALL_FORMAT_NAMES.join(', ')} (default optimize-rendering = markdown-table). ` +
+        'Answers are capped in size too (DH_MCP_MAX_RESPONSE_CHARS, default 200000 characters); total_rows counts ' +
+        'the rows matching the filters, is_complete says whether all of them are present, next_offset where the ' +
+        'next page starts, and truncation_note why rows are missing. Ticking tables are read from one consistent ' +
+        'snapshot.',
       input: {
         session_id: SESSION_ID,
         table_name: z.string().describe('A name from session_tables_list'),
@@ -152,12 +159,31 @@ export function registerDataTools(server: McpServer, state: AppState): void {
           .string()
           .default('optimize-rendering')
           .describe(`One of: ${ALL_FORMAT_NAMES.join(', ')}`),
+        offset: z
+          .number()
+          .int()
+          .nullish()
+          .describe('Rows to skip before the first returned row (from the end when head=false); default 0'),
+        columns: z
+          .array(z.string())
+          .nullish()
+          .describe('Columns to return, in this order; omit for all'),
+        filters: z
+          .union([z.string(), z.array(z.string())])
+          .nullish()
+          .describe('Deephaven filter expressions, all of which must hold, e.g. ["Price > 10", "Sym = `AAPL`"]'),
+        sort: z
+          .array(z.string())
+          .nullish()
+          .describe('Sort keys, first key first: "Col" ascending, "-Col" descending'),
       },
       output: {
         format: z.string(),
         schema: z.array(z.object({ name: z.string(), type: z.string() })),
         row_count: z.number().int(),
         total_rows: z.number().int(),
+        offset: z.number().int(),
+        next_offset: z.number().int().optional(),
         is_complete: z.boolean(),
         truncation_note: z.string().optional(),
         data: z.unknown(),
@@ -165,46 +191,64 @@ export function registerDataTools(server: McpServer, state: AppState): void {
       },
       annotations: READ_ONLY,
     },
-    async ({ session_id, table_name, max_rows, head, format }) => {
-      // Checked before anything is fetched.
+    async ({ session_id, table_name, max_rows, head, format, offset, columns, filters, sort }) => {
+      // Everything is checked before anything is fetched.
       let fmt;
       try {
         fmt = resolveFormat(format);
       } catch (e) {
         throw new UserError(`Invalid format parameter for table '${table_name}': ${errorMessage(e)}`);
       }
-      if (max_rows !== null && max_rows !== undefined && max_rows < 0)
-        throw new UserError(`max_rows must be 0 or more (or null for all rows), got ${max_rows}`);
+      const req = checkReadRequest({ max_rows, offset, columns, filters, sort });
       const s = state.registry.get(session_id);
       const maxChars = maxResponseChars();
+      const envelope = (cols: FormatColumn[]): number =>
+        JSON.stringify({
+          success: true,
+          format: fmt,
+          schema: cols,
+          row_count: Number.MAX_SAFE_INTEGER,
+          total_rows: Number.MAX_SAFE_INTEGER,
+          offset: Number.MAX_SAFE_INTEGER,
+          next_offset: Number.MAX_SAFE_INTEGER,
+          is_complete: false,
+          truncation_note: NOTE_RESERVE,
+          data: null,
+          table_name,
+        }).length;
       const r = await withConnection(
         s,
         (c) =>
-          readRows(c, table_name, {
-            maxRows: max_rows ?? undefined,
+          readTableData(c, table_name, {
+            maxRows: req.maxRows,
             head,
-            maxChars,
+            offset: req.offset,
+            columns: req.columns,
+            filters: req.filters,
+            sort: req.sort,
+            format: fmt,
+            maxChars: (cols) => Math.max(0, maxChars - envelope(cols)),
             timeoutMs: operationTimeoutMs(),
           }),
         { retry: true },
       );
-      const which = head ? 'first' : 'last';
-      const note =
-        r.limitedBy === 'size'
-          ? `Showing the ${which} ${r.rows.length} of ${r.totalRows} rows: the answer reached the size cap of ${maxChars} characters (DH_MCP_MAX_RESPONSE_CHARS). Ask for fewer rows (max_rows) or a narrower table.`
-          : r.limitedBy === 'max_rows'
-            ? `Showing the ${which} ${r.rows.length} of ${r.totalRows} rows (max_rows=${max_rows}).`
-            : undefined;
-      return {
+      const shown = req.offset + r.rowCount;
+      const note = truncationNote({ ...r, head, offset: req.offset, maxRows: max_rows, maxChars });
+      const meta = {
+        success: true,
         format: fmt,
         schema: r.columns,
-        row_count: r.rows.length,
+        row_count: r.rowCount,
         total_rows: r.totalRows,
-        is_complete: r.limitedBy === undefined,
+        offset: req.offset,
+        ...(shown < r.totalRows ? { next_offset: shown } : {}),
+        is_complete: r.rowCount === r.totalRows,
         ...(note ? { truncation_note: note } : {}),
-        data: formatRows(fmt, r.columns, r.rows),
-        table_name,
       };
+      // The rows go once into the text (as the reference's JSON) and once into structuredContent (see
+      // docs/tools.md, "Tokens"): the text is assembled from the JSON written while reading, not re-serialized.
+      const text = `${JSON.stringify(meta).slice(0, -1)},"data":${r.json},"table_name":${JSON.stringify(table_name)}}`;
+      return new SerializedResult({ ...meta, data: r.data, table_name }, text);
     },
   );
 

@@ -14,18 +14,35 @@ export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
 /**
  * Every tool result has the reference's shape, `{"success": true, ...}` or
- * `{"success": false, "error": "...", "isError": true}`, as 2-space JSON text (what reference clients parse)
+ * `{"success": false, "error": "...", "isError": true}`, as compact JSON text (reference clients parse it as JSON)
  * and as structuredContent checked against the tool's outputSchema. Errors also set the protocol's isError.
  */
 export function okResult<T extends Record<string, unknown>>(data: T): CallToolResult {
+  if (data instanceof SerializedResult) return data.toResult();
   const body = { success: true, ...data };
-  return { content: [{ type: 'text', text: JSON.stringify(body, null, 2) }], structuredContent: body };
+  return { content: [{ type: 'text', text: JSON.stringify(body) }], structuredContent: body };
+}
+
+/**
+ * A success result whose JSON text the tool wrote itself (large answers: it is built piece by piece while the
+ * data is read, instead of serializing the whole object once more). `text` must be JSON.stringify(body).
+ */
+export class SerializedResult {
+  [key: string]: unknown;
+  constructor(
+    readonly body: Record<string, unknown>,
+    readonly text: string,
+  ) {}
+
+  toResult(): CallToolResult {
+    return { content: [{ type: 'text', text: this.text }], structuredContent: this.body };
+  }
 }
 
 export function errorResult(message: string): CallToolResult {
   const body = { success: false, error: message, isError: true };
   return {
-    content: [{ type: 'text', text: JSON.stringify(body, null, 2) }],
+    content: [{ type: 'text', text: JSON.stringify(body) }],
     structuredContent: body,
     isError: true,
   };
