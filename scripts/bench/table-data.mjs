@@ -1,25 +1,73 @@
-// session_table_data on 100k rows x 5 columns, per format: wall time and the server's peak RSS (VmHWM), each
-// format in a fresh server process. Baseline in the same run: the bare JS API snapshot of the same rows (no
-// mapping, no formatting) in a fresh process. A final row shows the default size cap at work.
-// Usage (after npm run build and provisioning): node scripts/bench/table-data.mjs [rows=100000]
-import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+// session_table_data side by side with the Python reference (deephaven-mcp 1.1.4) on the same worker and table, in
+// one run. Per format and table size: median of N calls for each server, ratio ours/reference, our server's peak
+// RSS (VmHWM of a fresh server process per format), and what the client receives (text + structuredContent).
+// Also: characters per 1,000 rows per format, and the default-cap case.
+//
+// The reference is installed into a bench venv (pip install deephaven-mcp==1.1.4) under the cache dir; it reads
+// the same worker as a static session (its session_creation.defaults.python_venv_path points at our provisioned
+// deephaven-server venv). Its 50 MB response guard (rows x cols x 50 bytes) is lifted in its own process for the
+// 1M-row table only, as ours is (DH_MCP_MAX_RESPONSE_CHARS), so both produce the full answer.
+//
+// Usage: npm run bench:table-data [-- --sizes 100000,1000000 --runs 3 --formats csv,xml]
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { launchPython } from '../../dist/creation/launchers/python-launcher.js';
 import { freePort } from '../../dist/creation/ports.js';
 import { provisionedVenv } from '../../dist/util/paths.js';
 
-const ROWS = Number(process.argv[2] ?? 100_000);
-const FORMATS = ['json-row', 'json-column', 'csv', 'markdown-table', 'markdown-kv', 'yaml', 'xml'];
+const { values: opts } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '100000,1000000' },
+    runs: { type: 'string', default: '3' },
+    formats: { type: 'string', default: 'csv,json-row,json-column,markdown-table,markdown-kv,yaml,xml' },
+    'skip-reference': { type: 'boolean', default: false },
+  },
+});
+const SIZES = opts.sizes.split(',').map(Number);
+const RUNS = Number(opts.runs);
+const FORMATS = opts.formats.split(',');
+const REFERENCE_VERSION = '1.1.4';
+
+const cacheDir = path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'dh-mcp');
+const benchVenv = path.join(cacheDir, 'bench-venv');
+const benchPython = path.join(benchVenv, 'bin', 'python');
+
+function ensureReference() {
+  const installed = () => {
+    try {
+      return (
+        execFileSync(
+          benchPython,
+          ['-c', 'import importlib.metadata as m; print(m.version("deephaven-mcp"))'],
+          {
+            encoding: 'utf8',
+          },
+        ).trim() === REFERENCE_VERSION
+      );
+    } catch {
+      return false;
+    }
+  };
+  if (installed()) return;
+  console.error(`installing deephaven-mcp==${REFERENCE_VERSION} into ${benchVenv} ...`);
+  if (!existsSync(benchPython)) execFileSync('python3', ['-m', 'venv', benchVenv], { stdio: 'inherit' });
+  execFileSync(benchPython, ['-m', 'pip', 'install', '-q', `deephaven-mcp==${REFERENCE_VERSION}`], {
+    stdio: 'inherit',
+  });
+}
+if (!opts['skip-reference']) ensureReference();
+
 const port = await freePort();
 const worker = await launchPython({
   name: 'bench-data',
   auth: 'ANONYMOUS',
   language: 'python',
-  heapSizeGb: 2,
+  heapSizeGb: 4,
   extraJvmArgs: [],
   environment: {},
   labels: {},
@@ -27,121 +75,174 @@ const worker = await launchPython({
   venvPath: provisionedVenv(),
   port,
 });
-await worker.waitUntilReady({ timeoutMs: 120_000 });
+await worker.waitUntilReady({ timeoutMs: 180_000 });
 const dir = mkdtempSync(path.join(os.tmpdir(), 'dh-mcp-bench-data-'));
 const configFile = path.join(dir, 'deephaven_mcp.json');
 writeFileSync(
   configFile,
-  JSON.stringify({ community: { sessions: { w: { host: '127.0.0.1', port, auth_type: 'Anonymous' } } } }),
+  JSON.stringify({
+    community: {
+      sessions: { w: { host: '127.0.0.1', port, auth_type: 'Anonymous' } },
+      session_creation: { defaults: { launch_method: 'python', python_venv_path: provisionedVenv() } },
+    },
+  }),
 );
 const hwm = (pid) => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
+const SESSION = 'community:config:w';
 
-async function server(env = {}) {
+async function connect(command, args, env) {
   const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [path.resolve('dist/cli/systems-server.js')],
+    command,
+    args,
     env: {
       ...process.env,
       DH_MCP_CONFIG_FILE: configFile,
-      DH_MCP_LOG_LEVEL: process.env.BENCH_DEBUG ? 'debug' : 'warn',
       DH_MCP_DATA_DIR: dir,
+      PYTHONLOGLEVEL: 'WARNING',
       ...env,
     },
     stderr: process.env.BENCH_DEBUG ? 'inherit' : 'ignore',
-    maxBufferSize: 512 * 1024 * 1024, // the SDK client stops at 10 MB; this bench measures uncapped answers
   });
   const client = new Client({ name: 'bench', version: '1' });
   await client.connect(transport);
   return { client, pid: transport.pid };
 }
-const call = async (client, name, args) => {
-  const r = await client.callTool({ name, arguments: args }, undefined, { timeout: 600_000 });
-  const body = JSON.parse(r.content[0].text);
-  if (!body.success) throw new Error(body.error);
-  return body;
-};
-
-{
-  const { client } = await server();
-  await call(client, 'session_script_run', {
-    session_id: 'community:config:w',
-    script: `from deephaven import empty_table\nbench = empty_table(${ROWS}).update(["I = i", "L = ii * 1000", "D = i / 7.0", "S = \`name-\` + i", "T = '2024-01-01T00:00:00Z' + i * SECOND"])`,
+const ours = (env = {}) =>
+  connect(process.execPath, [path.resolve('dist/cli/systems-server.js')], {
+    DH_MCP_LOG_LEVEL: process.env.BENCH_DEBUG ? 'debug' : 'warn',
+    ...env,
   });
-  await client.close();
-}
+const reference = (liftGuard) =>
+  connect(
+    benchPython,
+    [
+      '-c',
+      (liftGuard
+        ? 'import deephaven_mcp.mcp_systems_server._tools.table as t; t.ESTIMATED_BYTES_PER_CELL = 0\n'
+        : '') +
+        'import sys\nfrom deephaven_mcp.mcp_systems_server.main import main\nsys.argv = ["dh-mcp-systems-server"]\nmain()',
+    ],
+    {},
+  );
 
-// Baseline: the bare snapshot through the JS API, no mapping or formatting, in its own process.
-const baselineScript = `
-import { connectWorker } from '${path.resolve('dist/deephaven/worker-connection.js')}';
-import { readFileSync } from 'node:fs';
-const c = await connectWorker({ url: 'http://127.0.0.1:${port}', auth: 'ANONYMOUS', timeoutMs: 30000 });
-const t0 = performance.now();
-const t = await c.ide.getTable('bench');
-let n = 0;
-for (let first = 0; first < t.size; first += 10000) {
-  const s = await t.createSnapshot({ columns: t.columns, rows: { first, last: Math.min(first + 10000, t.size) - 1 } });
-  for (const r of s.rows) for (const col of t.columns) { r.get(col); n++; }
-}
-const ms = performance.now() - t0;
-const hwm = Number(/VmHWM:\\s+(\\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))[1]) / 1024;
-console.log(JSON.stringify({ ms, hwm, cells: n }));
-t.close(); await c.close(); process.exit(0);
-`;
-const base = JSON.parse(
-  spawnSync(process.execPath, ['--input-type=module', '-e', baselineScript], {
-    encoding: 'utf8',
-    env: { ...process.env, DH_MCP_LOG_LEVEL: 'error' },
-  })
-    .stdout.trim()
-    .split('\n')
-    .pop(),
-);
-
-const results = {
-  rows: ROWS,
-  columns: 5,
-  baseline_snapshot: { ms: Math.round(base.ms), peak_rss_mb: Math.round(base.hwm) },
-  formats: {},
-};
-for (const format of FORMATS) {
-  const { client, pid } = await server({ DH_MCP_MAX_RESPONSE_CHARS: '1000000000' });
-  await call(client, 'session_tables_list', { session_id: 'community:config:w' }); // connect first: time the read alone
-  const rssBefore = hwm(pid);
+async function call(client, name, args) {
   const t0 = performance.now();
-  const r = await call(client, 'session_table_data', {
-    session_id: 'community:config:w',
-    table_name: 'bench',
-    max_rows: null,
-    format,
-  });
+  const r = await client.callTool({ name, arguments: args }, undefined, { timeout: 1_800_000 });
   const ms = performance.now() - t0;
-  const size = typeof r.data === 'string' ? r.data.length : JSON.stringify(r.data).length;
-  results.formats[format] = {
-    ms: Math.round(ms),
-    time_ratio_vs_snapshot: Number((ms / base.ms).toFixed(2)),
-    peak_rss_mb: Math.round(hwm(pid)),
-    rss_before_mb: Math.round(rssBefore),
-    rows: r.row_count,
-    output_mb: Number((size / 1e6).toFixed(1)),
-  };
+  const text = r.content[0].text;
+  const body = JSON.parse(text);
+  if (!body.success) throw new Error(`${name}: ${body.error}`);
+  // What the client received: the text block plus structuredContent (when present), in characters.
+  const received = text.length + (r.structuredContent ? JSON.stringify(r.structuredContent).length : 0);
+  return { ms, body, received, textChars: text.length };
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+{
+  const { client } = await ours();
+  const script = SIZES.map(
+    (n) =>
+      `bench_${n} = empty_table(${n}).update(["I = i", "D = i / 7.0", "S = \`name-\` + i", "B = i % 2 == 0", "L = ii * 1000"])`,
+  ).join('\n');
+  await call(client, 'session_script_run', {
+    session_id: SESSION,
+    script: `from deephaven import empty_table\n${script}`,
+  });
   await client.close();
 }
+
+const rows = [];
+for (const size of SIZES) {
+  const table = `bench_${size}`;
+  const args = (format) => ({ session_id: SESSION, table_name: table, max_rows: size, format });
+  let ref;
+  if (!opts['skip-reference']) {
+    ref = await reference(size * 5 > 1_000_000);
+    await call(ref.client, 'session_tables_list', { session_id: SESSION }); // connect first: time reads alone
+  }
+  for (const format of FORMATS) {
+    const o = await ours({ DH_MCP_MAX_RESPONSE_CHARS: '2000000000' });
+    await call(o.client, 'session_tables_list', { session_id: SESSION });
+    const ourRuns = [];
+    let ourReceived = 0;
+    let ourRows = 0;
+    for (let k = 0; k < RUNS; k++) {
+      const r = await call(o.client, 'session_table_data', args(format));
+      ourRuns.push(r.ms);
+      ourReceived = r.received;
+      ourRows = r.body.row_count;
+    }
+    const peak = hwm(o.pid);
+    await o.client.close();
+    let refMs;
+    let refReceived;
+    if (ref) {
+      const refRuns = [];
+      for (let k = 0; k < RUNS; k++) {
+        const r = await call(ref.client, 'session_table_data', args(format));
+        refRuns.push(r.ms);
+        refReceived = r.received;
+      }
+      refMs = median(refRuns);
+    }
+    const ourMs = median(ourRuns);
+    const row = {
+      rows: size,
+      format,
+      ours_ms: Math.round(ourMs),
+      reference_ms: refMs === undefined ? undefined : Math.round(refMs),
+      ratio: refMs === undefined ? undefined : Number((ourMs / refMs).toFixed(2)),
+      our_peak_rss_mb: Math.round(peak),
+      our_received_mb: Number((ourReceived / 1e6).toFixed(1)),
+      rss_over_response: Number((peak / (ourReceived / 1048576)).toFixed(2)),
+      reference_received_mb: refReceived === undefined ? undefined : Number((refReceived / 1e6).toFixed(1)),
+      our_chars_per_1000_rows: Math.round((ourReceived / ourRows) * 1000),
+      reference_chars_per_1000_rows:
+        refReceived === undefined ? undefined : Math.round((refReceived / size) * 1000),
+    };
+    rows.push(row);
+    console.error(JSON.stringify(row));
+  }
+  await ref?.client.close();
+}
+
+// The default cap (200,000 characters): what an assistant gets by default from a big table.
+const defaults = [];
 {
-  const { client, pid } = await server();
-  const t0 = performance.now();
-  const r = await call(client, 'session_table_data', {
-    session_id: 'community:config:w',
-    table_name: 'bench',
-    max_rows: null,
-    format: 'json-row',
-  });
-  results.default_cap_json_row = {
-    ms: Math.round(performance.now() - t0),
-    rows: r.row_count,
-    is_complete: r.is_complete,
-    peak_rss_mb: Math.round(hwm(pid)),
-  };
-  await client.close();
+  const o = await ours();
+  for (const format of FORMATS) {
+    const r = await call(o.client, 'session_table_data', {
+      session_id: SESSION,
+      table_name: `bench_${SIZES[0]}`,
+      max_rows: null,
+      format,
+    });
+    defaults.push({
+      format,
+      ms: Math.round(r.ms),
+      rows: r.body.row_count,
+      is_complete: r.body.is_complete,
+      text_chars: r.textChars,
+      received_chars: r.received,
+    });
+  }
+  await o.client.close();
 }
 await worker.stop();
-console.log(JSON.stringify(results, null, 2));
+
+const fmt = (v) => (v === undefined ? '-' : String(v));
+console.log(
+  '| rows | format | ours ms | reference ms | ours/ref | our peak RSS MB | we send MB | RSS/response | ref sends MB | our chars/1k rows | ref chars/1k rows |',
+);
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+for (const r of rows)
+  console.log(
+    `| ${r.rows} | ${r.format} | ${r.ours_ms} | ${fmt(r.reference_ms)} | ${fmt(r.ratio)} | ${r.our_peak_rss_mb} | ${r.our_received_mb} | ${r.rss_over_response} | ${fmt(r.reference_received_mb)} | ${r.our_chars_per_1000_rows} | ${fmt(r.reference_chars_per_1000_rows)} |`,
+  );
+console.log('\nDefault cap (DH_MCP_MAX_RESPONSE_CHARS=200000), max_rows=null:');
+console.log('| format | ms | rows | complete | text chars | received chars |');
+console.log('| --- | --- | --- | --- | --- | --- |');
+for (const d of defaults)
+  console.log(
+    `| ${d.format} | ${d.ms} | ${d.rows} | ${d.is_complete} | ${d.text_chars} | ${d.received_chars} |`,
+  );

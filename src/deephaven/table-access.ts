@@ -87,7 +87,11 @@ export interface TableData {
  * worker; the size cap stops the stream (the call is cancelled, nothing more is read) once the formatted data
  * would pass it. The worker's exports are released whatever happens.
  */
-export async function readTableData(conn: WorkerConnection, name: string, opts: ReadOptions): Promise<TableData> {
+export async function readTableData(
+  conn: WorkerConnection,
+  name: string,
+  opts: ReadOptions,
+): Promise<TableData> {
   const read = await withTimeout(
     queryTable(
       conn.flight(),

@@ -136,7 +136,13 @@ function timestampFactor(unit: number): bigint {
 
 /** The JSON values of one column of one batch (nulls handled by the caller). */
 function valuesOf(data: Data, javaType: string): Values {
-  const type = data.type as { typeId: number; bitWidth?: number; isSigned?: boolean; precision?: number; unit?: number };
+  const type = data.type as {
+    typeId: number;
+    bitWidth?: number;
+    isSigned?: boolean;
+    precision?: number;
+    unit?: number;
+  };
   switch (type.typeId) {
     case Type.Int: {
       if (type.bitWidth === 64) {
@@ -262,7 +268,10 @@ export function readerFor(data: Data, javaType: string): ColumnReader {
   const isNull = nullCheck(data);
   const values = valuesOf(data, javaType);
   const typeId = (data.type as { typeId: number }).typeId;
-  const nested = typeId === Type.List || typeId === Type.FixedSizeList || (typeId === Type.Binary && javaType === 'byte[]');
+  const nested =
+    typeId === Type.List ||
+    typeId === Type.FixedSizeList ||
+    (typeId === Type.Binary && javaType === 'byte[]');
   return {
     isNull,
     json: (i) => (isNull(i) ? null : values(i)),

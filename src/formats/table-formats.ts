@@ -57,7 +57,11 @@ export function tableWriter(format: TableFormat, columns: FormatColumn[], budget
 }
 
 /** Convenience for callers holding whole batches (tests, small helper tables): no budget. */
-export function formatBatches(format: TableFormat, columns: FormatColumn[], batches: RecordBatch[]): FormattedData {
+export function formatBatches(
+  format: TableFormat,
+  columns: FormatColumn[],
+  batches: RecordBatch[],
+): FormattedData {
   const w = tableWriter(format, columns, Number.MAX_SAFE_INTEGER);
   for (const b of batches) w.write(b);
   return w.finish().data;
@@ -269,7 +273,10 @@ const KNOWN_TYPES = new Set([
   'java.math.BigInteger',
 ]);
 
-const TEXT_FORMATS: Record<Exclude<TableFormat, 'json-row' | 'json-column'>, (c: FormatColumn[]) => TextFormat> = {
+const TEXT_FORMATS: Record<
+  Exclude<TableFormat, 'json-row' | 'json-column'>,
+  (c: FormatColumn[]) => TextFormat
+> = {
   csv,
   'markdown-table': markdownTable,
   'markdown-kv': markdownKv,
@@ -285,8 +292,11 @@ function csv(columns: FormatColumn[]): TextFormat {
   const quote = (s: string): string => `"${s.replace(/"/g, '""')}"`;
   const needsQuote = /[",\r\n]/;
   // Text columns are always quoted; numbers stay bare, including "NaN" and longs beyond 2^53 (strings in JSON).
-  const textual = columns.map((c) => TEXT_TYPES.has(c.type) || c.type.endsWith('[]') || !KNOWN_TYPES.has(c.type));
-  const header = columns.map((c) => (/[",\r\n]|^\s|\s$/.test(c.name) ? quote(c.name) : c.name)).join(',') + '\n';
+  const textual = columns.map(
+    (c) => TEXT_TYPES.has(c.type) || c.type.endsWith('[]') || !KNOWN_TYPES.has(c.type),
+  );
+  const header =
+    columns.map((c) => (/[",\r\n]|^\s|\s$/.test(c.name) ? quote(c.name) : c.name)).join(',') + '\n';
   return {
     head: header,
     row(readers, i) {
@@ -349,7 +359,9 @@ const YAML_RESERVED = /^(?:true|false|yes|no|on|off|y|n|null|~)$/i;
 const YAML_PLAIN = /^[A-Za-z_][A-Za-z0-9_ ./()+-]*$/;
 /** A YAML scalar for a string: plain when unambiguous, else double-quoted (JSON strings are valid YAML). */
 function yamlString(s: string): string {
-  return YAML_PLAIN.test(s) && !s.endsWith(' ') && !YAML_RESERVED.test(s) && !s.includes(' -') ? s : JSON.stringify(s);
+  return YAML_PLAIN.test(s) && !s.endsWith(' ') && !YAML_RESERVED.test(s) && !s.includes(' -')
+    ? s
+    : JSON.stringify(s);
 }
 
 /** `records:` list of mappings, keys in column order; strings quoted only when YAML could misread them. */
@@ -397,7 +409,9 @@ const XML_NAME = /^(?!xml)[A-Za-z_][A-Za-z0-9_.-]*$/i;
  * `<Col null="true"/>`, arrays are `<item>` elements.
  */
 function xml(columns: FormatColumn[]): TextFormat {
-  const open = columns.map((c) => (XML_NAME.test(c.name) ? `<${c.name}>` : `<field name="${xmlAttr(c.name)}">`));
+  const open = columns.map((c) =>
+    XML_NAME.test(c.name) ? `<${c.name}>` : `<field name="${xmlAttr(c.name)}">`,
+  );
   const close = columns.map((c) => (XML_NAME.test(c.name) ? `</${c.name}>` : '</field>'));
   const nul = columns.map((c) =>
     XML_NAME.test(c.name) ? `<${c.name} null="true"/>` : `<field name="${xmlAttr(c.name)}" null="true"/>`,

@@ -11,7 +11,7 @@ export const connectTimeoutMs = (): number => seconds('DH_MCP_SESSION_CONNECT_TI
 export const operationTimeoutMs = (): number => seconds('DH_MCP_OPERATION_TIMEOUT_SECONDS', 60);
 /** Bound on one script: DH_MCP_SCRIPT_TIMEOUT_SECONDS, default 300. */
 export const scriptTimeoutMs = (): number => seconds('DH_MCP_SCRIPT_TIMEOUT_SECONDS', 300);
-/** Size cap of one session_table_data answer, in characters of row JSON: DH_MCP_MAX_RESPONSE_CHARS, default 200000. */
+/** Size cap of one session_table_data answer, in characters of its JSON text: DH_MCP_MAX_RESPONSE_CHARS, default 200000. */
 export const maxResponseChars = (): number => {
   const v = Number(process.env.DH_MCP_MAX_RESPONSE_CHARS);
   return Number.isInteger(v) && v > 0 ? v : 200_000;

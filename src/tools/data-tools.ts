@@ -164,14 +164,13 @@ export function registerDataTools(server: McpServer, state: AppState): void {
           .int()
           .nullish()
           .describe('Rows to skip before the first returned row (from the end when head=false); default 0'),
-        columns: z
-          .array(z.string())
-          .nullish()
-          .describe('Columns to return, in this order; omit for all'),
+        columns: z.array(z.string()).nullish().describe('Columns to return, in this order; omit for all'),
         filters: z
           .union([z.string(), z.array(z.string())])
           .nullish()
-          .describe('Deephaven filter expressions, all of which must hold, e.g. ["Price > 10", "Sym = `AAPL`"]'),
+          .describe(
+            'Deephaven filter expressions, all of which must hold, e.g. ["Price > 10", "Sym = `AAPL`"]',
+          ),
         sort: z
           .array(z.string())
           .nullish()

@@ -105,7 +105,10 @@ export function truncationNote(r: NoteInput): string | undefined {
   const next = r.offset + r.rowCount < r.totalRows ? `; next_offset=${r.offset + r.rowCount} continues` : '';
   if (r.limitedBy === 'size')
     return `Showing ${r.offset === 0 ? `the ${which} ${r.rowCount} of ${r.totalRows} rows` : range}: the answer reached the size cap of ${r.maxChars} characters (DH_MCP_MAX_RESPONSE_CHARS). Ask for fewer rows (max_rows) or columns (columns), or page with offset${next}.`;
-  const params = [r.offset ? `offset=${r.offset}` : '', r.maxRows !== null && r.maxRows !== undefined ? `max_rows=${r.maxRows}` : '']
+  const params = [
+    r.offset ? `offset=${r.offset}` : '',
+    r.maxRows !== null && r.maxRows !== undefined ? `max_rows=${r.maxRows}` : '',
+  ]
     .filter(Boolean)
     .join(', ');
   return `Showing ${range}${params ? ` (${params})` : ''}${r.offset === 0 && r.limitedBy === 'max_rows' ? '' : next}.`;

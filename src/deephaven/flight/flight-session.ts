@@ -44,7 +44,11 @@ export class FlightSession {
 
   constructor(private readonly endpoint: FlightEndpoint) {
     const creds = endpoint.useTls
-      ? grpc.credentials.createSsl(endpoint.tls?.ca ?? null, endpoint.tls?.key ?? null, endpoint.tls?.cert ?? null)
+      ? grpc.credentials.createSsl(
+          endpoint.tls?.ca ?? null,
+          endpoint.tls?.key ?? null,
+          endpoint.tls?.cert ?? null,
+        )
       : grpc.credentials.createInsecure();
     this.client = new grpc.Client(endpoint.address, creds, {
       'grpc.max_receive_message_length': -1,
@@ -78,7 +82,10 @@ export class FlightSession {
       case 'ANONYMOUS':
         return 'Anonymous';
       case 'PSK':
-        if (!token) throw new SessionConfigurationError('auth_type PSK needs a token; set auth_token or auth_token_env_var');
+        if (!token)
+          throw new SessionConfigurationError(
+            'auth_type PSK needs a token; set auth_token or auth_token_env_var',
+          );
         return `${PSK_HANDLER} ${token}`;
       case 'BASIC':
         if (!token?.includes(':'))
@@ -148,7 +155,12 @@ export class FlightSession {
     return md;
   }
 
-  private unaryWith<T>(m: MethodDef, request: object, authorization: string | undefined, timeoutMs: number): Promise<T> {
+  private unaryWith<T>(
+    m: MethodDef,
+    request: object,
+    authorization: string | undefined,
+    timeoutMs: number,
+  ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const call = this.client.makeUnaryRequest(
         m.path,
@@ -230,7 +242,9 @@ export class FlightSession {
     if (this.closed) return;
     this.closed = true;
     if (this.bearer) {
-      await this.unaryWith(method('SessionService', 'CloseSession'), {}, undefined, 2_000).catch(() => undefined);
+      await this.unaryWith(method('SessionService', 'CloseSession'), {}, undefined, 2_000).catch(
+        () => undefined,
+      );
     }
     this.bearer = undefined;
     this.client.close();

@@ -40,7 +40,10 @@ function definitions(): protoLoader.PackageDefinition {
   return loaded;
 }
 
-export function method(service: 'TableService' | 'SessionService' | 'ConfigService', name: string): MethodDef {
+export function method(
+  service: 'TableService' | 'SessionService' | 'ConfigService',
+  name: string,
+): MethodDef {
   const svc = definitions()[`${PACKAGE}.${service}`] as Record<string, MethodDef> | undefined;
   const m = svc?.[name];
   if (!m) throw new Error(`no gRPC method ${service}.${name} in the Deephaven protos`);

@@ -62,7 +62,10 @@ export function schemaFromHeader(header: Buffer): Schema {
 }
 
 /** The row range [first, last) of a table of `total` rows that the query asks for. */
-export function rowRange(total: number, q: Pick<TableQuery, 'maxRows' | 'head' | 'offset'>): [number, number] {
+export function rowRange(
+  total: number,
+  q: Pick<TableQuery, 'maxRows' | 'head' | 'offset'>,
+): [number, number] {
   if (q.head) {
     const first = Math.min(q.offset, total);
     return [first, q.maxRows === undefined ? total : Math.min(total, first + q.maxRows)];
@@ -149,7 +152,8 @@ export async function queryTable(
       const failed = answers.find((a) => !a.success);
       if (failed) throw await explainFailure(flight, q, failed.error_info);
       const result = answers.find((a) => a.result_id?.ticket?.ticket.equals(ticket));
-      if (!result) throw new Error('the worker did not answer for the exported result of the table operations');
+      if (!result)
+        throw new Error('the worker did not answer for the exported result of the table operations');
       total = Number(result.size);
       refTicket = ticket;
     }

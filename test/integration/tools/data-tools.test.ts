@@ -270,7 +270,12 @@ describe('session_table_data formats (golden outputs)', () => {
     expect(r.success).toBe(true);
     const text = typeof r.data === 'string' ? r.data : JSON.stringify(r.data, null, 2);
     const file = path.join(GOLDEN, `${format}.txt`);
-    if (process.env.DH_MCP_UPDATE_GOLDEN === '1' || !existsSync(file)) writeFileSync(file, text);
+    // Goldens are written only on purpose (DH_MCP_UPDATE_GOLDEN=1); a missing one fails.
+    if (process.env.DH_MCP_UPDATE_GOLDEN === '1') writeFileSync(file, text);
+    expect(
+      existsSync(file),
+      `golden ${file} is missing; review the output and write it with DH_MCP_UPDATE_GOLDEN=1`,
+    ).toBe(true);
     expect({ format: r.format, text }).toEqual({
       format: format.startsWith('optimize-')
         ? {
@@ -397,6 +402,109 @@ describe('caps', () => {
       });
     }
     await run(PY, 'del tick');
+  });
+});
+
+describe('steered reads: offset, columns, filters, sort (applied on the worker)', () => {
+  const read = (id: string, table: string, args: Record<string, unknown>) =>
+    call(client, 'session_table_data', { session_id: id, table_name: table, format: 'json-column', ...args });
+
+  beforeAll(async () => {
+    await run(
+      PY,
+      'from deephaven import empty_table\nsteer = empty_table(1000).update(["N = i", "Sym = i % 3 == 0 ? `A` : `B`", "V = (i * 7) % 100"])',
+    );
+    await run(
+      GROOVY,
+      'steer = emptyTable(1000).update("N = i", "Sym = i % 3 == 0 ? `A` : `B`", "V = (i * 7) % 100")',
+    );
+  });
+
+  for (const [lang, id] of [
+    ['Python', PY],
+    ['Groovy', GROOVY],
+  ] as const) {
+    it(`pages with offset, head and tail, and reports total_rows and next_offset (${lang})`, async () => {
+      const page = await read(id, 'steer', { max_rows: 4, offset: 10 });
+      expect(page).toMatchObject({
+        row_count: 4,
+        total_rows: 1000,
+        offset: 10,
+        next_offset: 14,
+        is_complete: false,
+      });
+      expect((page.data as { N: number[] }).N).toEqual([10, 11, 12, 13]);
+      expect(page.truncation_note).toBe(
+        'Showing rows 11-14 of 1000 (offset=10, max_rows=4); next_offset=14 continues.',
+      );
+      const tail = await read(id, 'steer', { max_rows: 3, offset: 2, head: false });
+      expect((tail.data as { N: number[] }).N).toEqual([995, 996, 997]);
+      const past = await read(id, 'steer', { offset: 5000 });
+      expect(past).toMatchObject({ row_count: 0, total_rows: 1000, is_complete: false });
+      expect(past.next_offset).toBeUndefined();
+    });
+
+    it(`filters, sorts and picks columns on the worker (${lang})`, async () => {
+      const r = await read(id, 'steer', {
+        filters: ['Sym = `A`', 'N < 30'],
+        sort: ['-V', 'N'],
+        columns: ['V', 'N'],
+        max_rows: 5,
+      });
+      expect(r.schema).toEqual([
+        { name: 'V', type: 'int' },
+        { name: 'N', type: 'int' },
+      ]);
+      expect(r.total_rows).toBe(10); // N = 0, 3, ..., 27
+      const { V, N } = r.data as { V: number[]; N: number[] };
+      const expected = [0, 3, 6, 9, 12, 15, 18, 21, 24, 27]
+        .map((n) => ({ n, v: (n * 7) % 100 }))
+        .sort((a, b) => b.v - a.v || a.n - b.n)
+        .slice(0, 5);
+      expect(N).toEqual(expected.map((e) => e.n));
+      expect(V).toEqual(expected.map((e) => e.v));
+      expect(Object.keys(r.data as object)).toEqual(['V', 'N']);
+      const one = await read(id, 'steer', { filters: 'N = 7', format: 'csv' });
+      expect(one.data).toBe('N,Sym,V\n7,"B",49\n');
+    });
+
+    it(`names the bad column or filter expression (${lang})`, async () => {
+      expect((await read(id, 'steer', { columns: ['N', 'Nope'] })).error).toBe(
+        "columns: no column named 'Nope'; the table's columns are: N, Sym, V",
+      );
+      expect((await read(id, 'steer', { sort: ['-Missing'] })).error).toMatch(
+        /^sort: no column named 'Missing'/,
+      );
+      const bad = await read(id, 'steer', { filters: ['N > 3', 'Bogus == 1'] });
+      expect(bad.error).toMatch(
+        /^filters: the worker rejected the filter expression 'Bogus == 1' on table 'steer'/,
+      );
+      expect((await read(id, 'steer', { offset: -1 })).error).toBe('offset must be 0 or more, got -1');
+      expect((await read(id, 'steer', { sort: ['-'] })).error).toMatch(/^sort\[0\] names no column/);
+    });
+  }
+
+  it('steers a ticking table within one snapshot', async () => {
+    await run(
+      PY,
+      'from deephaven import time_table\ntick2 = time_table("PT0.001S").update(["X = ii", "Even = X % 2 == 0"])',
+    );
+    await expect
+      .poll(async () => (await read(PY, 'tick2', { max_rows: 0 })).total_rows as number, { timeout: 30_000 })
+      .toBeGreaterThan(50);
+    const r = await read(PY, 'tick2', {
+      filters: ['Even'],
+      sort: ['-X'],
+      columns: ['X'],
+      offset: 1,
+      max_rows: 20,
+    });
+    const { X } = r.data as { X: number[] };
+    // One snapshot: the filtered rows are every even X from 0 up, so the total fixes what page 2 must hold.
+    const top = 2 * ((r.total_rows as number) - 1);
+    expect(X).toEqual(Array.from({ length: X.length }, (_, i) => top - 2 - 2 * i));
+    expect(X.length).toBe(Math.min(20, (r.total_rows as number) - 1));
+    await run(PY, 'del tick2');
   });
 });
 

@@ -1,0 +1,281 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import {
+  Binary,
+  Bool,
+  DateMillisecond,
+  DurationNanosecond,
+  Field,
+  Float32,
+  Float64,
+  Int16,
+  Int32,
+  Int64,
+  Int8,
+  List,
+  RecordBatch,
+  Schema,
+  TimeNanosecond,
+  TimestampNanosecond,
+  Uint16,
+  Utf8,
+  makeData,
+  Struct,
+  vectorFromArray,
+  type DataType,
+} from 'apache-arrow';
+import { describe, expect, it } from 'vitest';
+import { columnsOf } from '../../../src/formats/arrow-columns.js';
+import {
+  ALL_FORMAT_NAMES,
+  TABLE_FORMATS,
+  formatBatches,
+  resolveFormat,
+  tableWriter,
+} from '../../../src/formats/table-formats.js';
+
+// Record batches shaped the way a Deephaven worker sends them over Flight (Arrow type + deephaven:type metadata).
+const GOLDEN = path.join(import.meta.dirname, 'golden');
+
+interface Col {
+  name: string;
+  java: string;
+  type: DataType;
+  values: unknown[];
+}
+
+function batchOf(cols: Col[]): RecordBatch {
+  const fields = cols.map((c) => new Field(c.name, c.type, true, new Map([['deephaven:type', c.java]])));
+  const children = cols.map((c) =>
+    INT64_BACKED.some((t) => c.type instanceof t)
+      ? int64Data(c.type, c.values as Array<bigint | null>)
+      : vectorFromArray(c.values as never[], c.type).data[0]!,
+  );
+  const schema = new Schema(fields);
+  const length = cols[0]?.values.length ?? 0;
+  return new RecordBatch(schema, makeData({ type: new Struct(fields), length, nullCount: 0, children }));
+}
+
+const INT64_BACKED = [TimestampNanosecond, TimeNanosecond, DurationNanosecond];
+
+/** 64-bit temporal columns built from raw nanoseconds, exactly as they arrive on the wire. */
+function int64Data(type: DataType, values: Array<bigint | null>) {
+  const bitmap = new Uint8Array(Math.ceil(values.length / 8));
+  values.forEach((v, i) => {
+    if (v !== null) bitmap[i >> 3]! |= 1 << (i & 7);
+  });
+  return makeData({
+    type: type as TimestampNanosecond,
+    length: values.length,
+    nullCount: values.filter((v) => v === null).length,
+    nullBitmap: bitmap,
+    data: BigInt64Array.from(values, (v) => v ?? 0n) as unknown as Int32Array,
+  });
+}
+
+function bigDecimal(unscaled: bigint, scale: number): Uint8Array {
+  const bytes: number[] = [];
+  let v = unscaled;
+  // Minimal big-endian two's complement, as Java's BigInteger.toByteArray().
+  do {
+    bytes.unshift(Number(v & 0xffn));
+    v >>= 8n;
+  } while (!((v === 0n && (bytes[0]! & 0x80) === 0) || (v === -1n && (bytes[0]! & 0x80) !== 0)));
+  const out = new Uint8Array(4 + bytes.length);
+  new DataView(out.buffer).setInt32(0, scale, true);
+  out.set(bytes, 4);
+  return out;
+}
+
+const ALL_TYPES = batchOf([
+  { name: 'B', java: 'byte', type: new Int8(), values: [0, null, -2] },
+  { name: 'S', java: 'short', type: new Int16(), values: [0, null, -2] },
+  { name: 'I', java: 'int', type: new Int32(), values: [0, null, 2000] },
+  { name: 'L', java: 'long', type: new Int64(), values: [42n, null, 9007199254740993n] },
+  { name: 'F', java: 'float', type: new Float32(), values: [0, null, 2 / 3] },
+  { name: 'D', java: 'double', type: new Float64(), values: [NaN, null, -Infinity] },
+  { name: 'Bo', java: 'java.lang.Boolean', type: new Bool(), values: [true, null, false] },
+  { name: 'C', java: 'char', type: new Uint16(), values: [120, null, 233] },
+  { name: 'Str', java: 'java.lang.String', type: new Utf8(), values: ['tab\tline\nend', null, 'é ✓ "q"'] },
+  {
+    name: 'Ins',
+    java: 'java.time.Instant',
+    type: new TimestampNanosecond('UTC'),
+    values: [1700000000123456789n, null, -1n],
+  },
+  {
+    name: 'LD',
+    java: 'java.time.LocalDate',
+    type: new DateMillisecond(),
+    values: [new Date(Date.UTC(2024, 1, 29)), null, new Date(0)],
+  },
+  {
+    name: 'LT',
+    java: 'java.time.LocalTime',
+    type: new TimeNanosecond(),
+    values: [47655000000016n, null, 0n],
+  },
+  {
+    name: 'Du',
+    java: 'java.time.Duration',
+    type: new DurationNanosecond(),
+    values: [3723500000000n, null, 0n],
+  },
+  {
+    name: 'BD',
+    java: 'java.math.BigDecimal',
+    type: new Binary(),
+    values: [bigDecimal(12345678901234567890123456789n, 9), null, bigDecimal(-15n, -2)],
+  },
+  {
+    name: 'BI',
+    java: 'java.math.BigInteger',
+    type: new Binary(),
+    values: [bigDecimal(-123456789012345678901234567890n, 0).subarray(4), null, new Uint8Array([0x7f])],
+  },
+  {
+    name: 'IA',
+    java: 'int[]',
+    type: new List(new Field('', new Int32(), true)),
+    values: [[1, 2, 3], null, []],
+  },
+  {
+    name: 'SA',
+    java: 'java.lang.String[]',
+    type: new List(new Field('', new Utf8(), true)),
+    values: [['x', null], ['a|b'], []],
+  },
+]);
+
+describe('the JSON mapping of every column type, read from Arrow buffers', () => {
+  it('maps each value as docs/tools.md documents', () => {
+    const rows = formatBatches('json-row', columnsOf(ALL_TYPES.schema.fields), [ALL_TYPES]) as Array<
+      Record<string, unknown>
+    >;
+    expect(rows[0]).toEqual({
+      B: 0,
+      S: 0,
+      I: 0,
+      L: 42,
+      F: 0,
+      D: 'NaN',
+      Bo: true,
+      C: 'x',
+      Str: 'tab\tline\nend',
+      Ins: '2023-11-14T22:13:20.123456789Z',
+      LD: '2024-02-29',
+      LT: '13:14:15.000000016',
+      Du: 'PT1H2M3.5S',
+      BD: '12345678901234567890.123456789',
+      BI: '-123456789012345678901234567890',
+      IA: [1, 2, 3],
+      SA: ['x', null],
+    });
+    for (const [k, v] of Object.entries(rows[1]!)) if (k !== 'SA') expect(v, k).toBeNull();
+    expect(rows[2]).toMatchObject({
+      B: -2,
+      S: -2,
+      I: 2000,
+      L: '9007199254740993',
+      F: 0.6666667,
+      D: '-Infinity',
+      Bo: false,
+      C: 'é',
+      Ins: '1969-12-31T23:59:59.999999999Z',
+      LD: '1970-01-01',
+      LT: '00:00:00.000000000',
+      Du: 'PT0S',
+      BD: '-1500',
+      BI: '127',
+      IA: [],
+      SA: [],
+    });
+  });
+
+  it('schema types come from the deephaven:type metadata', () => {
+    expect(columnsOf(ALL_TYPES.schema.fields).slice(0, 3)).toEqual([
+      { name: 'B', type: 'byte' },
+      { name: 'S', type: 'short' },
+      { name: 'I', type: 'int' },
+    ]);
+  });
+});
+
+// The same table as the integration goldens, plus every type: the text formats printed from Arrow.
+const GOLDEN_BATCH = batchOf([
+  { name: 'Id', java: 'int', type: new Int32(), values: [1, 2, 3] },
+  {
+    name: 'Text',
+    java: 'java.lang.String',
+    type: new Utf8(),
+    values: ['pipe | and \\ backslash', 'line\nbreak, "quoted" <tag> & co', null],
+  },
+  { name: 'Value', java: 'double', type: new Float64(), values: [1.25, NaN, -0.5] },
+  { name: 'Empty', java: 'java.lang.String', type: new Utf8(), values: ['', 'x: y', 'é ✓'] },
+]);
+
+describe.each(TABLE_FORMATS)('%s', (format) => {
+  it('matches its golden output (every column type, nulls, special characters)', () => {
+    const text = (batch: RecordBatch): string => {
+      const data = formatBatches(format, columnsOf(batch.schema.fields), [batch]);
+      return typeof data === 'string' ? data : JSON.stringify(data, null, 2);
+    };
+    const out = `${text(GOLDEN_BATCH)}\n---- all types ----\n${text(ALL_TYPES)}`;
+    const file = path.join(GOLDEN, `${format}.txt`);
+    if (process.env.DH_MCP_UPDATE_GOLDEN === '1') writeFileSync(file, out);
+    expect(
+      existsSync(file),
+      `golden ${file} is missing; write it on purpose with DH_MCP_UPDATE_GOLDEN=1`,
+    ).toBe(true);
+    expect(out).toBe(readFileSync(file, 'utf8'));
+  });
+
+  it('its JSON text is exactly JSON.stringify of its data, across batches', () => {
+    const columns = columnsOf(ALL_TYPES.schema.fields);
+    const w = tableWriter(format, columns, Number.MAX_SAFE_INTEGER);
+    w.write(ALL_TYPES);
+    w.write(ALL_TYPES);
+    const { data, json } = w.finish();
+    expect(json).toBe(JSON.stringify(data));
+    expect(w.rows).toBe(6);
+  });
+
+  it('stops at the character budget, counting the JSON that is sent', () => {
+    const columns = columnsOf(GOLDEN_BATCH.schema.fields);
+    const full = tableWriter(format, columns, Number.MAX_SAFE_INTEGER);
+    for (let k = 0; k < 10; k++) full.write(GOLDEN_BATCH);
+    const budget = Math.floor(full.finish().json.length / 2);
+    const w = tableWriter(format, columns, budget);
+    let stopped = false;
+    for (let k = 0; k < 10 && !stopped; k++) stopped = w.write(GOLDEN_BATCH) < GOLDEN_BATCH.numRows;
+    const { json, data } = w.finish();
+    expect(stopped).toBe(true);
+    expect(json.length).toBeLessThanOrEqual(budget);
+    expect(json).toBe(JSON.stringify(data));
+    expect(w.rows).toBeGreaterThan(5);
+    expect(w.rows).toBeLessThan(30);
+  });
+});
+
+describe('xml', () => {
+  it('stays well-formed whatever the column names', () => {
+    const batch = batchOf([
+      { name: 'ok_name', java: 'int', type: new Int32(), values: [1] },
+      { name: 'xmlish', java: 'int', type: new Int32(), values: [2] },
+      { name: 'has$dollar', java: 'int', type: new Int32(), values: [3] },
+      { name: 'naïve', java: 'java.lang.String', type: new Utf8(), values: ['a<b & "c"\u0001'] },
+    ]);
+    expect(formatBatches('xml', columnsOf(batch.schema.fields), [batch])).toBe(
+      '<?xml version="1.0" encoding="UTF-8"?>\n<records>\n<record><ok_name>1</ok_name>' +
+        '<field name="xmlish">2</field><field name="has$dollar">3</field>' +
+        '<field name="naïve">a&lt;b &amp; "c"\uFFFD</field></record>\n</records>\n',
+    );
+  });
+});
+
+describe('format names', () => {
+  it('resolves aliases and refuses unknown names, listing the valid ones', () => {
+    expect(resolveFormat('optimize-cost')).toBe('csv');
+    expect(() => resolveFormat('html')).toThrow(`Valid options: ${ALL_FORMAT_NAMES.join(', ')}`);
+  });
+});
