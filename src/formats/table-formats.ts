@@ -184,8 +184,11 @@ class JsonColumnWriter implements TableWriter {
 
 interface TextFormat {
   head: string;
-  /** The text of row i of the batch; `index` counts rows over the whole answer (0-based). */
-  row(readers: ColumnReader[], i: number, index: number): string;
+  /**
+   * Pushes the text of row i of the batch onto `out` (pieces, joined once per batch: no intermediate strings);
+   * `index` counts rows over the whole answer (0-based).
+   */
+  row(readers: ColumnReader[], i: number, index: number, out: string[]): void;
   /** Closes the text given how many rows were written. */
   tail(rows: number): string;
 }
@@ -208,23 +211,26 @@ class TextWriter implements TableWriter {
   write(batch: RecordBatch): number {
     const readers = readersOf(batch);
     const n = batch.numRows;
-    const parts = new Array<string>(n);
-    for (let i = 0; i < n; i++) parts[i] = this.format.row(readers, i, this.rows + i);
+    const parts: string[] = [];
+    for (let i = 0; i < n; i++) this.format.row(readers, i, this.rows + i, parts);
     let piece = parts.join('');
     let escaped = escapeJson(piece);
     let taken = n;
     if (this.chars + escaped.length > this.budget) {
       taken = 0;
-      piece = '';
+      const kept: string[] = [];
       let used = this.chars;
       for (let i = 0; i < n; i++) {
-        const r = this.format.row(readers, i, this.rows + i);
+        const one: string[] = [];
+        this.format.row(readers, i, this.rows + i, one);
+        const r = one.join('');
         const e = escapeJson(r).length;
         if (used + e > this.budget) break;
         used += e;
-        piece += r;
+        kept.push(r);
         taken++;
       }
+      piece = kept.join('');
       escaped = escapeJson(piece);
     }
     if (taken) {
@@ -299,15 +305,19 @@ function csv(columns: FormatColumn[]): TextFormat {
     columns.map((c) => (/[",\r\n]|^\s|\s$/.test(c.name) ? quote(c.name) : c.name)).join(',') + '\n';
   return {
     head: header,
-    row(readers, i) {
-      let line = '';
-      for (let c = 0; c < readers.length; c++) {
-        if (c) line += ',';
+    row(readers, i, _index, out) {
+      const last = readers.length - 1;
+      for (let c = 0; c <= last; c++) {
         const s = readers[c]!.text(i);
-        if (s === null) continue;
-        line += textual[c] ? (s.includes('"') ? quote(s) : `"${s}"`) : needsQuote.test(s) ? quote(s) : s;
+        if (s !== null) {
+          if (textual[c]) {
+            if (s.includes('"')) out.push(quote(s));
+            else out.push('"', s, '"');
+          } else out.push(needsQuote.test(s) ? quote(s) : s);
+        }
+        out.push(c === last ? '\n' : ',');
       }
-      return line + '\n';
+      if (last < 0) out.push('\n');
     },
     tail: () => '',
   };
@@ -323,12 +333,15 @@ function markdownTable(columns: FormatColumn[]): TextFormat {
           .replace(/\|/g, '\\|')
           .replace(/\r?\n|\r/g, '<br>')
       : s;
+  const plain = columns.map((c) => KNOWN_TYPES.has(c.type)); // numbers, booleans, times: nothing to escape
   return {
     head: `| ${columns.map((c) => cell(c.name)).join(' | ')} |\n| ${columns.map(() => '---').join(' | ')} |`,
-    row(readers, i) {
-      let line = '\n|';
-      for (let c = 0; c < readers.length; c++) line += ` ${cell(readers[c]!.text(i) ?? '')} |`;
-      return line;
+    row(readers, i, _index, out) {
+      out.push('\n|');
+      for (let c = 0; c < readers.length; c++) {
+        const s = readers[c]!.text(i) ?? '';
+        out.push(' ', plain[c] ? s : cell(s), ' |');
+      }
     },
     tail: () => '',
   };
@@ -344,12 +357,15 @@ function markdownKv(columns: FormatColumn[]): TextFormat {
         ? s.replace(/\\/g, '\\\\').replace(/\r/g, '\\r').replace(/\n/g, '\\n')
         : s;
   const labels = columns.map((c) => `\n${c.name}: `);
+  const plain = columns.map((c) => KNOWN_TYPES.has(c.type));
   return {
     head: '',
-    row(readers, i, index) {
-      let block = index ? `\n\n## Record ${index + 1}` : `## Record ${index + 1}`;
-      for (let c = 0; c < readers.length; c++) block += labels[c]! + value(readers[c]!.text(i));
-      return block;
+    row(readers, i, index, out) {
+      out.push(index ? '\n\n## Record ' : '## Record ', String(index + 1));
+      for (let c = 0; c < readers.length; c++) {
+        const s = readers[c]!.text(i);
+        out.push(labels[c]!, plain[c] ? (s ?? 'null') : value(s));
+      }
     },
     tail: () => '',
   };
@@ -366,17 +382,12 @@ function yamlString(s: string): string {
 
 /** `records:` list of mappings, keys in column order; strings quoted only when YAML could misread them. */
 function yaml(columns: FormatColumn[]): TextFormat {
-  const keys = columns.map((c, k) => `${k ? '  ' : '- '}${yamlString(c.name)}: `);
+  const keys = columns.map((c, k) => `\n${k ? '  ' : '- '}${yamlString(c.name)}: `);
   return {
     head: 'records:',
-    row(readers, i) {
-      let block = '\n';
-      for (let c = 0; c < readers.length; c++) {
-        const v = readers[c]!.json(i);
-        block += keys[c]! + yamlValue(v) + (c < readers.length - 1 ? '\n' : '');
-      }
-      if (!readers.length) block += '- {}';
-      return block;
+    row(readers, i, _index, out) {
+      for (let c = 0; c < readers.length; c++) out.push(keys[c]!, yamlValue(readers[c]!.json(i)));
+      if (!readers.length) out.push('\n- {}');
     },
     tail: (rows) => (rows ? '\n' : ' []\n'),
   };
@@ -413,6 +424,7 @@ function xml(columns: FormatColumn[]): TextFormat {
     XML_NAME.test(c.name) ? `<${c.name}>` : `<field name="${xmlAttr(c.name)}">`,
   );
   const close = columns.map((c) => (XML_NAME.test(c.name) ? `</${c.name}>` : '</field>'));
+  const plain = columns.map((c) => KNOWN_TYPES.has(c.type)); // numbers, booleans, times: nothing to escape
   const nul = columns.map((c) =>
     XML_NAME.test(c.name) ? `<${c.name} null="true"/>` : `<field name="${xmlAttr(c.name)}" null="true"/>`,
   );
@@ -424,18 +436,22 @@ function xml(columns: FormatColumn[]): TextFormat {
         : `<item>${xmlText(String(x))}</item>`;
   return {
     head: '<?xml version="1.0" encoding="UTF-8"?>\n<records>',
-    row(readers, i) {
-      let line = '\n<record>';
+    row(readers, i, _index, out) {
+      out.push('\n<record>');
       for (let c = 0; c < readers.length; c++) {
         const r = readers[c]!;
         if (r.isNull(i)) {
-          line += nul[c]!;
+          out.push(nul[c]!);
+          continue;
+        }
+        if (plain[c]) {
+          out.push(open[c]!, r.text(i)!, close[c]!);
           continue;
         }
         const v = r.json(i);
-        line += open[c]! + (Array.isArray(v) ? v.map(item).join('') : xmlText(String(v))) + close[c]!;
+        out.push(open[c]!, Array.isArray(v) ? v.map(item).join('') : xmlText(String(v)), close[c]!);
       }
-      return line + '</record>';
+      out.push('</record>');
     },
     tail: () => '\n</records>\n',
   };
