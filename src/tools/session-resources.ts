@@ -1,8 +1,7 @@
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Resource } from '@modelcontextprotocol/sdk/types.js';
-import { readRows } from '../deephaven/table-access.js';
+import { readTableData } from '../deephaven/table-access.js';
 import { listTables } from '../deephaven/variables.js';
-import { formatRows } from '../formats/table-formats.js';
 import type { AppState } from '../server/app-state.js';
 import type { CommunitySession } from '../sessions/community-session.js';
 import { maxResponseChars, operationTimeoutMs } from '../sessions/limits.js';
@@ -88,7 +87,8 @@ export function registerSessionResources(server: McpServer, state: AppState): vo
       const maxChars = maxResponseChars();
       const r = await withConnection(
         s,
-        (c) => readRows(c, table, { head: true, maxChars, timeoutMs: operationTimeoutMs() }),
+        (c) =>
+          readTableData(c, table, { head: true, format: 'csv', maxChars, timeoutMs: operationTimeoutMs() }),
         { retry: true },
       );
       return {
@@ -96,10 +96,10 @@ export function registerSessionResources(server: McpServer, state: AppState): vo
           {
             uri: uri.href,
             mimeType: 'text/csv',
-            text: formatRows('csv', r.columns, r.rows) as string,
+            text: r.data as string,
             _meta: {
               'dh-mcp/table': {
-                row_count: r.rows.length,
+                row_count: r.rowCount,
                 total_rows: r.totalRows,
                 is_complete: r.limitedBy === undefined,
               },
