@@ -87,7 +87,9 @@ writeFileSync(
     },
   }),
 );
-const hwm = (pid) => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
+const procKb = (pid, key) =>
+  Number(new RegExp(`${key}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
+const hwm = (pid) => procKb(pid, 'VmHWM');
 const SESSION = 'community:config:w';
 
 async function connect(command, args, env) {
@@ -158,11 +160,13 @@ for (const size of SIZES) {
   let ref;
   if (!opts['skip-reference']) {
     ref = await reference(size * 5 > 1_000_000);
-    await call(ref.client, 'session_tables_list', { session_id: SESSION }); // connect first: time reads alone
+    // Connect and open the data path first (both servers alike): time the reads alone.
+    await call(ref.client, 'session_table_data', { ...args('csv'), max_rows: 1 });
   }
   for (const format of FORMATS) {
     const o = await ours({ DH_MCP_MAX_RESPONSE_CHARS: '2000000000' });
-    await call(o.client, 'session_tables_list', { session_id: SESSION });
+    await call(o.client, 'session_table_data', { ...args('csv'), max_rows: 1 });
+    const warmRss = procKb(o.pid, 'VmRSS');
     const ourRuns = [];
     let ourReceived = 0;
     let ourRows = 0;
@@ -193,8 +197,10 @@ for (const size of SIZES) {
       reference_ms: refMs === undefined ? undefined : Math.round(refMs),
       ratio: refMs === undefined ? undefined : Number((ourMs / refMs).toFixed(2)),
       our_peak_rss_mb: Math.round(peak),
+      our_warm_rss_mb: Math.round(warmRss),
       our_received_mb: Number((ourReceived / 1e6).toFixed(1)),
       rss_over_response: Number((peak / (ourReceived / 1048576)).toFixed(2)),
+      growth_over_response: Number(((peak - warmRss) / (ourReceived / 1048576)).toFixed(2)),
       reference_received_mb: refReceived === undefined ? undefined : Number((refReceived / 1e6).toFixed(1)),
       our_chars_per_1000_rows: Math.round((ourReceived / ourRows) * 1000),
       reference_chars_per_1000_rows:
@@ -210,6 +216,11 @@ for (const size of SIZES) {
 const defaults = [];
 {
   const o = await ours();
+  await call(o.client, 'session_table_data', {
+    session_id: SESSION,
+    table_name: `bench_${SIZES[0]}`,
+    max_rows: 1,
+  });
   for (const format of FORMATS) {
     const r = await call(o.client, 'session_table_data', {
       session_id: SESSION,
@@ -232,12 +243,12 @@ await worker.stop();
 
 const fmt = (v) => (v === undefined ? '-' : String(v));
 console.log(
-  '| rows | format | ours ms | reference ms | ours/ref | our peak RSS MB | we send MB | RSS/response | ref sends MB | our chars/1k rows | ref chars/1k rows |',
+  '| rows | format | ours ms | reference ms | ours/ref | our peak RSS MB (warm idle) | we send MB | peak RSS/response (growth/response) | ref sends MB | our chars/1k rows | ref chars/1k rows |',
 );
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of rows)
   console.log(
-    `| ${r.rows} | ${r.format} | ${r.ours_ms} | ${fmt(r.reference_ms)} | ${fmt(r.ratio)} | ${r.our_peak_rss_mb} | ${r.our_received_mb} | ${r.rss_over_response} | ${fmt(r.reference_received_mb)} | ${r.our_chars_per_1000_rows} | ${fmt(r.reference_chars_per_1000_rows)} |`,
+    `| ${r.rows} | ${r.format} | ${r.ours_ms} | ${fmt(r.reference_ms)} | ${fmt(r.ratio)} | ${r.our_peak_rss_mb} (${r.our_warm_rss_mb}) | ${r.our_received_mb} | ${r.rss_over_response} (${r.growth_over_response}) | ${fmt(r.reference_received_mb)} | ${r.our_chars_per_1000_rows} | ${fmt(r.reference_chars_per_1000_rows)} |`,
   );
 console.log('\nDefault cap (DH_MCP_MAX_RESPONSE_CHARS=200000), max_rows=null:');
 console.log('| format | ms | rows | complete | text chars | received chars |');
