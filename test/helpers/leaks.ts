@@ -1,75 +1,56 @@
-import { readFileSync, readdirSync } from 'node:fs';
 import { dockerClient } from '../../src/creation/docker-client.js';
-import { LABELS } from '../../src/tracking/instance-record.js';
 import { pidExists } from '../../src/tracking/process-identity.js';
+import { scopeContainers, scopeWorkerPids } from './scope.js';
 
-/** What a worker can leave behind: worker processes, dh-mcp containers, listening loopback ports. */
+/**
+ * What this test file's workers can leave behind: python worker processes and containers of its own scope
+ * (test/helpers/scope.ts). Other test runs and tools on the machine are not looked at.
+ */
 export interface ResourceSnapshot {
   workerPids: number[];
   containers: string[];
-  listeningPorts: number[];
-}
-
-/** Pids of running worker entry scripts (our launchers all start launchers/dh_worker.py). */
-export function workerPids(): number[] {
-  const pids: number[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8');
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-      if (cmd.includes('dh_worker.py') && state !== 'Z') pids.push(Number(d));
-    } catch {
-      // exited while we looked
-    }
-  }
-  return pids.sort((a, b) => a - b);
-}
-
-export async function dhMcpContainers(): Promise<string[]> {
-  try {
-    const list = await dockerClient().listContainers({ all: true, filters: { label: [LABELS.instance] } });
-    return list.map((c) => c.Id).sort();
-  } catch {
-    return [];
-  }
-}
-
-/** TCP ports in LISTEN state on this host (IPv4 and IPv6), from /proc/net. */
-export function listeningPorts(): number[] {
-  const ports = new Set<number>();
-  for (const f of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text = '';
-    try {
-      text = readFileSync(f, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const line of text.split('\n').slice(1)) {
-      const cols = line.trim().split(/\s+/);
-      if (cols[3] === '0A') ports.add(parseInt(cols[1]!.split(':')[1]!, 16));
-    }
-  }
-  return [...ports].sort((a, b) => a - b);
 }
 
 export async function snapshot(): Promise<ResourceSnapshot> {
-  return { workerPids: workerPids(), containers: await dhMcpContainers(), listeningPorts: listeningPorts() };
+  return { workerPids: scopeWorkerPids(), containers: await scopeContainers() };
 }
 
-/** Polls until the resources match the baseline (stops are asynchronous at the OS level), then returns them. */
-export async function settleTo(baseline: ResourceSnapshot, timeoutMs = 15_000): Promise<ResourceSnapshot> {
+/**
+ * Waits until `check` returns a value that `done` accepts, polling every `intervalMs`, and returns it; throws,
+ * naming `what`, with the last value seen when the deadline passes. The replacement for fixed sleeps.
+ */
+export async function waitFor<T>(
+  what: string,
+  check: () => T | Promise<T>,
+  done: (v: T) => boolean = Boolean,
+  { timeoutMs = 15_000, intervalMs = 200 }: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const now = await snapshot();
-    if (JSON.stringify(now) === JSON.stringify(baseline) || Date.now() > deadline) return now;
-    await new Promise((r) => setTimeout(r, 250));
+    const v = await check();
+    if (done(v)) return v;
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
 
-/** Whether a worker reported by a tool or the CLI is gone: its process no longer exists, its container is removed. */
+/**
+ * Polls until this scope's resources match the baseline (stops are asynchronous at the OS level), then returns
+ * them; returns what is there at the deadline so the caller's `toEqual` shows the difference.
+ */
+export async function settleTo(baseline: ResourceSnapshot, timeoutMs = 15_000): Promise<ResourceSnapshot> {
+  const same = (s: ResourceSnapshot): boolean => JSON.stringify(s) === JSON.stringify(baseline);
+  return waitFor('resources to settle', snapshot, same, { timeoutMs }).catch(() => snapshot());
+}
+
+/**
+ * Whether a worker reported by a tool or the CLI is gone: its process no longer exists, its container is
+ * removed. At least one of `pid` and `containerId` must be given: an empty description proves nothing.
+ */
 export async function workerGone(w: { pid?: number; containerId?: string }): Promise<boolean> {
+  if (w.pid === undefined && w.containerId === undefined)
+    throw new Error('workerGone needs a pid or a container id (the tool reported neither)');
   if (w.pid !== undefined && pidExists(w.pid)) return false;
   if (w.containerId === undefined) return true;
   return dockerClient()
@@ -77,6 +58,9 @@ export async function workerGone(w: { pid?: number; containerId?: string }): Pro
     .inspect()
     .then(
       () => false,
-      (e: { statusCode?: number }) => e.statusCode === 404,
+      (e: { statusCode?: number }) => {
+        if (e.statusCode === 404) return true;
+        throw e;
+      },
     );
 }

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../../src/util/paths.js';
+import { adoptOwner } from './scope.js';
 
 export const SERVER = path.join(PACKAGE_ROOT, 'dist', 'cli', 'systems-server.js');
 
@@ -15,6 +16,7 @@ export class StdioPeer {
 
   constructor(env: NodeJS.ProcessEnv, args: string[] = []) {
     this.proc = spawn(process.execPath, [SERVER, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    adoptOwner(this.proc.pid); // its containers belong to this test file's scope
     this.proc.stdout.setEncoding('utf8').on('data', (d: string) => {
       this.buffer += d;
       let i;

@@ -4,6 +4,7 @@ import type { LaunchedWorker, WorkerLanguage } from '../../src/creation/launcher
 import { launchPython } from '../../src/creation/launchers/python-launcher.js';
 import { freePort } from '../../src/creation/ports.js';
 import { defaultImage, provisionedVenv } from '../../src/util/paths.js';
+import { SCOPE_LABEL, SCOPE_ROOT } from './scope.js';
 
 /** Real workers for integration tests: small heaps, loopback, stopped by the test that started them. */
 export interface TestWorker {
@@ -14,7 +15,7 @@ export interface TestWorker {
   stop(): Promise<void>;
 }
 
-export const TEST_LABELS = { 'dh-mcp.test': 'true' };
+export const TEST_LABELS = { 'dh-mcp.test': 'true', [SCOPE_LABEL]: SCOPE_ROOT };
 
 export function newToken(): string {
   return randomBytes(16).toString('hex');

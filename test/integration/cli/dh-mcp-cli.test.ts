@@ -12,6 +12,7 @@ import { pidExists } from '../../../src/tracking/process-identity.js';
 import { PACKAGE_ROOT } from '../../../src/util/paths.js';
 import { writeConfig } from '../../helpers/mcp.js';
 import { settleTo, snapshot, workerGone, type ResourceSnapshot } from '../../helpers/leaks.js';
+import { scoped } from '../../helpers/scope.js';
 
 const CLI = path.join(PACKAGE_ROOT, 'dist', 'cli', 'dh-mcp.js');
 let baseline: ResourceSnapshot;
@@ -63,6 +64,8 @@ describe('dh-mcp worker run', () => {
           config,
           '--launch-method',
           method,
+          '--name',
+          scoped(`run-${method}`),
           '--',
           process.execPath,
           '--input-type=module',
@@ -110,7 +113,7 @@ describe('dh-mcp worker start / ls / stop across processes', () => {
   it.each(['python', 'docker'] as const)(
     '%s: the worker outlives start, ls sees it, a client logs in, stop removes it',
     async (method) => {
-      const name = `ci-${method}`;
+      const name = scoped(`ci-${method}`);
       const started = cli([
         'worker',
         'start',

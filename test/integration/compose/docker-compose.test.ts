@@ -4,10 +4,20 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { PACKAGE_ROOT } from '../../../src/util/paths.js';
+import { freePort } from '../../../src/creation/ports.js';
 import { call } from '../../helpers/mcp.js';
+import { SCOPE_SUFFIX } from '../../helpers/scope.js';
 
-// docker-compose.yml as an operator runs it: up, a tool call over HTTP, down.
-const env = { ...process.env, DH_PSK: randomBytes(16).toString('hex'), COMPOSE_PROJECT_NAME: 'dhmcptest' };
+// docker-compose.yml as an operator runs it: up, a tool call over HTTP, down. The project name and the host
+// port are this run's own, so another run on the machine cannot collide with it.
+const port = await freePort();
+const base = `http://127.0.0.1:${port}`;
+const env = {
+  ...process.env,
+  DH_PSK: randomBytes(16).toString('hex'),
+  COMPOSE_PROJECT_NAME: `dhmcptest-${SCOPE_SUFFIX}`,
+  DH_MCP_PORT: String(port),
+};
 const compose = (...args: string[]): string =>
   execFileSync('docker-compose', ['-f', 'docker-compose.yml', ...args], {
     cwd: PACKAGE_ROOT,
@@ -32,16 +42,12 @@ it('docker-compose up: the MCP server answers over streamable HTTP and drives th
   await expect
     .poll(
       async () =>
-        (
-          await fetch('http://127.0.0.1:8000/health', { signal: AbortSignal.timeout(2000) }).catch(
-            () => undefined,
-          )
-        )?.status,
+        (await fetch(`${base}/health`, { signal: AbortSignal.timeout(2000) }).catch(() => undefined))?.status,
       { timeout: 60_000, interval: 500 },
     )
     .toBe(200);
   const client = new Client({ name: 'compose-test', version: '1' });
-  await client.connect(new StreamableHTTPClientTransport(new URL('http://127.0.0.1:8000/mcp')));
+  await client.connect(new StreamableHTTPClientTransport(new URL(`${base}/mcp`)));
   try {
     await expect
       .poll(

@@ -8,6 +8,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { PACKAGE_ROOT } from '../../../src/util/paths.js';
 import { call, inMemoryServer, writeConfig } from '../../helpers/mcp.js';
 import { settleTo, snapshot, type ResourceSnapshot } from '../../helpers/leaks.js';
+import { scoped } from '../../helpers/scope.js';
 
 // Every way a launch can fail, on real workers and a real engine: a clear error with the worker's last output,
 // the slot freed (max_concurrent_sessions is 1, so a leaked reservation would block the final create), and
@@ -84,7 +85,7 @@ describe('launch failures', () => {
 
   it('container exits during start (killed for memory): exit code, cause and last lines', async () => {
     const e = await expectFailure(
-      { session_name: 'dies-docker', launch_method: 'docker', docker_memory_limit_gb: 0.2 },
+      { session_name: scoped('dies-docker'), launch_method: 'docker', docker_memory_limit_gb: 0.2 },
       /the worker container exited during start \(exit code 137; 137 means it was killed, usually out of memory/,
     );
     expect(e).toMatch(/Last worker output:\n {2}/);

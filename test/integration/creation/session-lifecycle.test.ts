@@ -7,6 +7,7 @@ import { dockerClient } from '../../../src/creation/docker-client.js';
 import { pidExists } from '../../../src/tracking/process-identity.js';
 import { call, inMemoryServer, writeConfig } from '../../helpers/mcp.js';
 import { settleTo, snapshot, workerGone, type ResourceSnapshot } from '../../helpers/leaks.js';
+import { scoped } from '../../helpers/scope.js';
 
 // Real workers created through the MCP tools, both launch methods, PSK and anonymous.
 let mcp: Awaited<ReturnType<typeof inMemoryServer>>;
@@ -53,7 +54,8 @@ const CASES = [
 ] as const;
 
 describe.each(CASES)('$method worker, $auth, $language', ({ method, auth, language }) => {
-  const name = `life-${method}-${auth.toLowerCase()}`;
+  // Container names are global on the engine: scoped, so a parallel run cannot collide.
+  const name = scoped(`life-${method}-${auth.toLowerCase()}`);
   const id = `community:dynamic:${name}`;
 
   it('create → list → details ONLINE → script → credentials → delete → gone', async () => {

@@ -2,9 +2,12 @@ import { expect, it } from 'vitest';
 import { DeephavenContainer } from '../../../src/testcontainers/deephaven-container.js';
 import { connectWorker } from '../../../src/deephaven/worker-connection.js';
 import { defaultImage } from '../../../src/util/paths.js';
+import { SCOPE_LABEL, SCOPE_ROOT } from '../../helpers/scope.js';
+
+const scope = { [SCOPE_LABEL]: SCOPE_ROOT };
 
 it('PSK (default): ready by the worker line, the PSK logs in, a wrong one does not', async () => {
-  const dh = await new DeephavenContainer().withHeapGb(1).start();
+  const dh = await new DeephavenContainer().withHeapGb(1).withLabels(scope).start();
   try {
     expect(dh.getAuthType()).toBe('PSK');
     const c = await connectWorker({ url: dh.getUrl(), auth: 'PSK', token: dh.getPsk(), timeoutMs: 20_000 });
@@ -19,7 +22,11 @@ it('PSK (default): ready by the worker line, the PSK logs in, a wrong one does n
 });
 
 it('anonymous Groovy worker from the groovy image', async () => {
-  const dh = await new DeephavenContainer(defaultImage('Groovy')).withAnonymous().withHeapGb(1).start();
+  const dh = await new DeephavenContainer(defaultImage('Groovy'))
+    .withAnonymous()
+    .withHeapGb(1)
+    .withLabels(scope)
+    .start();
   try {
     const c = await connectWorker({ url: dh.getUrl(), auth: 'ANONYMOUS', timeoutMs: 20_000 });
     expect(c.info.consoleType).toBe('groovy');

@@ -7,6 +7,7 @@ import { dockerClient } from '../../../src/creation/docker-client.js';
 import { pidExists, processStartTime } from '../../../src/tracking/process-identity.js';
 import { writeConfig } from '../../helpers/mcp.js';
 import { settleTo, snapshot } from '../../helpers/leaks.js';
+import { scoped } from '../../helpers/scope.js';
 import { StdioPeer } from '../../helpers/stdio-peer.js';
 
 // kill -9 of the server while a docker and a python worker run: the next server start removes both, and a
@@ -27,13 +28,16 @@ async function server(): Promise<StdioPeer> {
   return peer;
 }
 
-/** One python and one docker worker through the server's tool: `<prefix>-py` and `<prefix>-dk`. */
+/** One python and one docker worker through the server's tool, named `<prefix>-py-…` and `<prefix>-dk-…`. */
 async function createBoth(
   peer: StdioPeer,
   prefix: string,
 ): Promise<{ py: Record<string, unknown>; dk: Record<string, unknown> }> {
   const create = (suffix: string, method: string) =>
-    peer.callTool('session_community_create', { session_name: `${prefix}-${suffix}`, launch_method: method });
+    peer.callTool('session_community_create', {
+      session_name: scoped(`${prefix}-${suffix}`),
+      launch_method: method,
+    });
   const py = await create('py', 'python');
   const dk = await create('dk', 'docker');
   expect(py.success && dk.success).toBe(true);
@@ -67,8 +71,8 @@ it('kill -9 leaves workers behind; the next start removes them and spares a deco
   const [rec] = records();
   expect(rec).toBeDefined();
   const body = rec!.body as { python_workers: Record<string, { pid: number; start_time?: string }> };
-  expect(body.python_workers['orphan-py']?.pid).toBe(pyPid);
-  expect(body.python_workers['orphan-py']?.start_time).toBe(processStartTime(pyPid));
+  expect(body.python_workers[scoped('orphan-py')]?.pid).toBe(pyPid);
+  expect(body.python_workers[scoped('orphan-py')]?.start_time).toBe(processStartTime(pyPid));
   body.python_workers.reused = {
     pid: decoy.pid!,
     start_time: String(Number(processStartTime(decoy.pid!)) - 1),
