@@ -169,7 +169,10 @@ const MODES_HELP =
   '"static_only" (configured sessions) or "all"; mcp_reload applies it (and, as in the reference, stops created workers).';
 
 /** Why the mode forbids handing out this session's credentials, or undefined when it allows it. */
-export function credentialRefusal(mode: CredentialRetrievalMode, s: CommunitySession): string | undefined {
+export function credentialRefusal(
+  mode: CredentialRetrievalMode,
+  s: Pick<CommunitySession, 'id' | 'source'>,
+): string | undefined {
   const dynamic = s.source === 'dynamic';
   if (mode === 'none') return `Credential retrieval is disabled (mode='none'). ${MODES_HELP}`;
   if (mode === 'dynamic_only' && !dynamic)
