@@ -5,11 +5,6 @@ import { defaultImage } from '../util/paths.js';
 
 const WORKER_PORT = 10000;
 
-// No container registry is reachable where dh-mcp's images are built: Ryuk's image cannot be pulled, and the
-// daemon publishes on loopback. Callers may override both.
-process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
-process.env.TESTCONTAINERS_HOST_OVERRIDE ??= 'localhost';
-
 /**
  * A testcontainers module for the dh-mcp worker images (scripts/build-images.sh). PSK with a generated token by
  * default; ready when the worker prints its own ready line (the server is serving, not merely a port open).
