@@ -18,7 +18,10 @@ export function startBootCount(): () => Promise<void> {
   const t0 = Date.now();
   const python = new Set<string>();
   const sample = (): void => {
-    for (const pid of scopeWorkerPids()) python.add(`${pid}:${processStartTime(pid) ?? '?'}`);
+    for (const pid of scopeWorkerPids()) {
+      const start = processStartTime(pid);
+      if (start !== undefined) python.add(`${pid}:${start}`); // undefined: it exited while we looked
+    }
   };
   const timer = setInterval(sample, 250);
   timer.unref();

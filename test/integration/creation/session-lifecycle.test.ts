@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -27,6 +27,16 @@ beforeAll(async () => {
   });
   mcp = await inMemoryServer(file);
   client = mcp.client;
+});
+
+// Whatever a test created and did not delete (it failed half-way) must not take a slot from the next one;
+// the workers a describe block shares on purpose are kept until its end.
+const keep = new Set<string>();
+afterEach(async () => {
+  const list = await call(client, 'sessions_list');
+  for (const s of list.sessions as Array<{ session_name: string; source: string }>)
+    if (s.source === 'dynamic' && !keep.has(s.session_name))
+      await call(client, 'session_community_delete', { session_name: s.session_name });
 });
 
 afterAll(async () => {
@@ -148,6 +158,9 @@ describe.each(CASES)('$method worker, $auth, $language', ({ method, auth, langua
 
     const deleted = await call(client, 'session_community_delete', { session_name: name });
     expect(deleted).toEqual({ success: true, session_id: id, session_name: name });
+    const twice = await call(client, 'session_community_delete', { session_name: name });
+    expect(twice).toMatchObject({ success: false });
+    expect(twice.error).toMatch(/not found/);
     const after = await call(client, 'sessions_list');
     expect((after.sessions as Array<{ session_id: string }>).map((s) => s.session_id)).not.toContain(id);
     expect(
@@ -160,21 +173,67 @@ describe.each(CASES)('$method worker, $auth, $language', ({ method, auth, langua
   });
 });
 
-describe('rules around created workers', () => {
-  it('rejects a duplicate name, and a second delete says the session is gone', async () => {
-    await call(client, 'session_community_create', { session_name: 'dup', launch_method: 'python' });
-    const again = await call(client, 'session_community_create', {
-      session_name: 'dup',
-      launch_method: 'docker',
-    });
-    expect(again.success).toBe(false);
-    expect(again.error).toMatch(/'community:dynamic:dup' already exists/);
-    expect((await call(client, 'session_community_delete', { session_name: 'dup' })).success).toBe(true);
-    const twice = await call(client, 'session_community_delete', { session_name: 'dup' });
-    expect(twice).toMatchObject({ success: false });
-    expect(twice.error).toMatch(/not found/);
+// One python worker shared by the rules that need a live created worker but not a fresh one of their own.
+describe('rules around a created worker', () => {
+  const progress: string[] = [];
+  let shared: Record<string, unknown>;
+
+  beforeAll(async () => {
+    // Set before the worker starts: it must not inherit it.
+    process.env.DH_LIFECYCLE_SERVER_SECRET = 'server-side-secret';
+    keep.add('shared');
+    const r = await client.callTool(
+      { name: 'session_community_create', arguments: { session_name: 'shared', launch_method: 'python' } },
+      undefined,
+      { onprogress: (p) => progress.push(p.message ?? ''), resetTimeoutOnProgress: true },
+    );
+    expect(r.isError, JSON.stringify(r.content)).toBeFalsy();
+    shared = r.structuredContent as Record<string, unknown>;
   });
 
+  afterAll(async () => {
+    delete process.env.DH_LIFECYCLE_SERVER_SECRET;
+    keep.delete('shared');
+    await call(client, 'session_community_delete', { session_name: 'shared' }); // unless mcp_reload stopped it
+  });
+
+  it('sent progress notifications while the worker booted, as the caller asked', () => {
+    expect(progress[0]).toMatch(/launching python worker 'shared'/);
+    expect(progress.some((m) => /reported ready; logging in/.test(m))).toBe(true);
+  });
+
+  it("a created python worker does not inherit the server's environment (which holds other sessions' tokens)", async () => {
+    const r = await call(client, 'session_script_run', {
+      session_id: 'community:dynamic:shared',
+      script: 'import os\nprint(os.environ.get("DH_LIFECYCLE_SERVER_SECRET"), "PATH" in os.environ)',
+    });
+    expect(r.stdout).toBe('None True\n');
+  });
+
+  it('a duplicate name is refused before anything is launched, whatever the launch method', async () => {
+    const before = await snapshot();
+    for (const method of ['python', 'docker']) {
+      const again = await call(client, 'session_community_create', {
+        session_name: 'shared',
+        launch_method: method,
+      });
+      expect(again.success).toBe(false);
+      expect(again.error).toMatch(/'community:dynamic:shared' already exists/);
+    }
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('mcp_reload stops and untracks created workers, as the reference does', async () => {
+    expect(pidExists(shared.process_id as number)).toBe(true);
+    expect((await call(client, 'mcp_reload')).success).toBe(true);
+    expect(pidExists(shared.process_id as number)).toBe(false);
+    const list = await call(client, 'sessions_list');
+    expect(list.sessions).toEqual([]);
+    expect(instanceRecords()).toEqual([]);
+  });
+});
+
+describe('rules around created workers', () => {
   it('bad names are refused before anything is launched', async () => {
     const bad = await call(client, 'session_community_create', { session_name: 'no/slashes' });
     expect(bad.error).toMatch(/session_name 'no\/slashes' is not valid/);
@@ -189,6 +248,7 @@ describe('rules around created workers', () => {
       session_name: 'other',
       launch_method: 'python',
     });
+    expect(b.success).toBe(true);
     const full = await call(client, 'session_community_create', {
       session_name: 'third',
       launch_method: 'python',
@@ -210,47 +270,5 @@ describe('rules around created workers', () => {
       launch_method: 'python',
     });
     expect(third.success).toBe(true);
-    for (const n of ['other', 'third']) await call(client, 'session_community_delete', { session_name: n });
-    expect(b.success).toBe(true);
-  });
-
-  it("a created python worker does not inherit the server's environment (which holds other sessions' tokens)", async () => {
-    process.env.DH_LIFECYCLE_SERVER_SECRET = 'server-side-secret';
-    try {
-      await call(client, 'session_community_create', { session_name: 'env', launch_method: 'python' });
-      const r = await call(client, 'session_script_run', {
-        session_id: 'community:dynamic:env',
-        script: 'import os\nprint(os.environ.get("DH_LIFECYCLE_SERVER_SECRET"), "PATH" in os.environ)',
-      });
-      expect(r.stdout).toBe('None True\n');
-    } finally {
-      delete process.env.DH_LIFECYCLE_SERVER_SECRET;
-      await call(client, 'session_community_delete', { session_name: 'env' });
-    }
-  });
-
-  it('sends progress notifications while the worker boots when the caller asks for them', async () => {
-    const messages: string[] = [];
-    const r = await client.callTool(
-      { name: 'session_community_create', arguments: { session_name: 'progress', launch_method: 'python' } },
-      undefined,
-      { onprogress: (p) => messages.push(p.message ?? ''), resetTimeoutOnProgress: true },
-    );
-    expect(r.isError).toBeFalsy();
-    expect(messages[0]).toMatch(/launching python worker 'progress'/);
-    expect(messages.some((m) => /reported ready; logging in/.test(m))).toBe(true);
-    await call(client, 'session_community_delete', { session_name: 'progress' });
-  });
-
-  it('mcp_reload stops and untracks created workers, as the reference does', async () => {
-    const r = await call(client, 'session_community_create', {
-      session_name: 'reloaded',
-      launch_method: 'python',
-    });
-    expect((await call(client, 'mcp_reload')).success).toBe(true);
-    expect(pidExists(r.process_id as number)).toBe(false);
-    const list = await call(client, 'sessions_list');
-    expect(list.sessions).toEqual([]);
-    expect(instanceRecords()).toEqual([]);
   });
 });
