@@ -2,6 +2,10 @@ import { LaunchError, type ReadyInfo, type WaitOptions } from './launcher.js';
 
 const MARKER = 'DH-WORKER ';
 const TAIL_LINES = 40;
+/** Characters of one line kept in the tail. */
+const TAIL_LINE_CHARS = 500;
+/** Characters of an unfinished line held while waiting for its end: a worker printing without newlines is cut. */
+const MAX_PARTIAL = 64 * 1024;
 const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
 
 interface WorkerEvent {
@@ -27,7 +31,7 @@ export class WorkerOutput {
   push(chunk: string): void {
     const text = this.partial + chunk;
     const lines = text.split(/\r?\n/);
-    this.partial = lines.pop() ?? '';
+    this.partial = (lines.pop() ?? '').slice(0, MAX_PARTIAL);
     for (const raw of lines) this.line(raw.replace(ANSI, ''));
   }
 
@@ -58,7 +62,7 @@ export class WorkerOutput {
   }
 
   private remember(line: string): void {
-    this.tail.push(line.length > 500 ? `${line.slice(0, 500)}…` : line);
+    this.tail.push(cut(line));
     if (this.tail.length > TAIL_LINES) this.tail.shift();
   }
 
@@ -69,7 +73,7 @@ export class WorkerOutput {
   }
 
   lastLines(n = 15): string[] {
-    const partial = this.partial.trim() ? [this.partial] : [];
+    const partial = this.partial.trim() ? [cut(this.partial)] : [];
     return [...this.tail, ...partial].slice(-n);
   }
 
@@ -118,6 +122,10 @@ export class WorkerOutput {
       check();
     });
   }
+}
+
+function cut(line: string): string {
+  return line.length > TAIL_LINE_CHARS ? `${line.slice(0, TAIL_LINE_CHARS)}…` : line;
 }
 
 /** A hint for failures whose cause is not in the message itself. */

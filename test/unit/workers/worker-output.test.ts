@@ -201,6 +201,15 @@ describe('the tail kept for error messages', () => {
     expect(out.lastLines()).toHaveLength(15);
   });
 
+  it('a worker printing megabytes without a newline is held to a bounded size, and still read afterwards', async () => {
+    const out = new WorkerOutput();
+    for (let i = 0; i < 1024; i++) out.push('y'.repeat(1024));
+    expect(out.lastLines().at(-1)).toBe(`${'y'.repeat(500)}…`);
+    out.push(`\n${ready({ port: 777 })}`);
+    expect(await outcome(out)).toMatchObject({ ready: { port: 777 } });
+    expect(out.lastLines()).toEqual([`${'y'.repeat(500)}…`]);
+  });
+
   it('includes an unfinished last line', () => {
     const out = new WorkerOutput();
     out.push('done\nhalf a li');
