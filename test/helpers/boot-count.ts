@@ -14,7 +14,6 @@ import { inScope, scopeWorkerPids } from './scope.js';
 export function startBootCount(): () => Promise<void> {
   const ledger = process.env.DH_MCP_BOOT_LEDGER;
   if (!ledger) return async () => undefined;
-  const since = Math.floor(Date.now() / 1000);
   const t0 = Date.now();
   const python = new Set<string>();
   const sample = (): void => {
@@ -25,33 +24,46 @@ export function startBootCount(): () => Promise<void> {
   };
   const timer = setInterval(sample, 250);
   timer.unref();
+  // Live, from now on: the engine keeps only a short history of events, which a busy machine overwrites.
+  const docker = watchContainerStarts();
   return async () => {
     clearInterval(timer);
     sample();
-    const docker = await dockerStarts(since).catch(() => -1);
     const file = path.relative(process.cwd(), expect.getState().testPath ?? 'unknown');
     appendFileSync(
       ledger,
-      `${JSON.stringify({ file, python: python.size, docker, seconds: Math.round((Date.now() - t0) / 1000) })}\n`,
+      `${JSON.stringify({ file, python: python.size, docker: await docker(), seconds: Math.round((Date.now() - t0) / 1000) })}\n`,
     );
   };
 }
 
-/** Container starts of this scope since `since` (epoch seconds), from the engine's event log. */
-async function dockerStarts(since: number): Promise<number> {
-  const until = Math.ceil(Date.now() / 1000) + 1;
-  const stream = (await dockerClient().getEvents({
-    since,
-    until,
-    filters: { type: ['container'], event: ['start'] },
-  })) as NodeJS.ReadableStream;
-  let text = '';
-  for await (const chunk of stream) text += chunk.toString();
+/** Counts container starts of this scope from the engine's event stream; the returned function ends it. */
+function watchContainerStarts(): () => Promise<number> {
   let n = 0;
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    const ev = JSON.parse(line) as { Actor?: { Attributes?: Record<string, string> } };
-    if (inScope(ev.Actor?.Attributes ?? {})) n++;
-  }
-  return n;
+  let text = '';
+  let stream: (NodeJS.ReadableStream & { destroy?: () => void }) | undefined;
+  const opened = dockerClient()
+    .getEvents({ filters: { type: ['container'], event: ['start'] } })
+    .then((s) => {
+      stream = s as typeof stream;
+      stream!.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+        let i;
+        while ((i = text.indexOf('\n')) >= 0) {
+          const line = text.slice(0, i);
+          text = text.slice(i + 1);
+          if (!line.trim()) continue;
+          const ev = JSON.parse(line) as { Actor?: { Attributes?: Record<string, string> } };
+          if (inScope(ev.Actor?.Attributes ?? {})) n++;
+        }
+      });
+      stream!.on('error', () => undefined);
+      return true;
+    })
+    .catch(() => false);
+  return async () => {
+    const ok = await opened;
+    stream?.destroy?.();
+    return ok ? n : -1;
+  };
 }
