@@ -20,11 +20,16 @@ import { READ_ONLY, SerializedResult, defineTool } from './tool-kit.js';
 const SESSION_ID = z.string().describe("Session id from sessions_list, e.g. 'community:dynamic:my-worker'");
 const Change = z.object({ name: z.string(), type: z.string() });
 
-/** One script per session at a time: output capture relies on it, and the worker runs them serially anyway. */
-const scriptLocks = new Map<string, Mutex>();
-function scriptLock(id: string): Mutex {
-  let m = scriptLocks.get(id);
-  if (!m) scriptLocks.set(id, (m = new Mutex()));
+/**
+ * One script per session at a time: output capture relies on it, and the worker runs them serially anyway. The
+ * locks belong to one server state (shared by all its transports); two servers in one process share none.
+ */
+const scriptLocks = new WeakMap<AppState, Map<string, Mutex>>();
+function scriptLock(state: AppState, id: string): Mutex {
+  let locks = scriptLocks.get(state);
+  if (!locks) scriptLocks.set(state, (locks = new Map()));
+  let m = locks.get(id);
+  if (!m) locks.set(id, (m = new Mutex()));
   return m;
 }
 
@@ -292,7 +297,7 @@ export function registerDataTools(server: McpServer, state: AppState): void {
         );
       const code = hasScript ? script : await readScriptFile(script_path!, state);
       const s = state.registry.get(session_id);
-      const r = await scriptLock(s.id).run(() =>
+      const r = await scriptLock(state, s.id).run(() =>
         withConnection(s, (c) => runScript(c, code, scriptTimeoutMs()), { retry: false }).catch(
           (e: unknown) => {
             if (e instanceof ScriptTransportError)
@@ -335,7 +340,7 @@ export function registerDataTools(server: McpServer, state: AppState): void {
     },
     async ({ session_id }) => {
       const s = state.registry.get(session_id);
-      const result = await scriptLock(s.id).run(() =>
+      const result = await scriptLock(state, s.id).run(() =>
         withConnection(s, (c) => listPipPackages(c, operationTimeoutMs()), { retry: true }),
       );
       return { result };
