@@ -42,7 +42,10 @@ export async function call(
   name: string,
   args: Record<string, unknown> = {},
 ): Promise<Record<string, unknown>> {
-  const r = (await client.callTool({ name, arguments: args })) as CallToolResult;
+  // The SDK gives up on a request after 60 s; a create on a loaded machine can take longer.
+  const r = (await client.callTool({ name, arguments: args }, undefined, {
+    timeout: 280_000,
+  })) as CallToolResult;
   const text = r.content?.[0];
   if (!text || text.type !== 'text') throw new Error(`tool ${name} returned no text content`);
   const body = JSON.parse(text.text) as Record<string, unknown>;

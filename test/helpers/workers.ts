@@ -43,7 +43,7 @@ export async function startVenvWorker(opts: {
     port,
   });
   try {
-    await worker.waitUntilReady({ timeoutMs: 120_000 });
+    await worker.waitUntilReady({ timeoutMs: 240_000 });
   } catch (e) {
     await worker.stop();
     throw e;
@@ -71,7 +71,7 @@ export async function startDockerWorker(opts: {
     volumes: [],
   });
   try {
-    await worker.waitUntilReady({ timeoutMs: 120_000 });
+    await worker.waitUntilReady({ timeoutMs: 240_000 });
   } catch (e) {
     await worker.stop();
     throw e;

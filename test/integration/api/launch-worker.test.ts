@@ -16,6 +16,7 @@ it.each([
       launchMethod,
       programmingLanguage,
       heapSizeGb: 1,
+      startupTimeoutSeconds: 180,
       onProgress: (m) => progress.push(m),
     });
     try {

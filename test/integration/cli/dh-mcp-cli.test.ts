@@ -20,7 +20,9 @@ let config: string;
 
 beforeAll(async () => {
   baseline = await snapshot();
-  config = await writeConfig({ community: { session_creation: { defaults: { heap_size_gb: 1 } } } });
+  config = await writeConfig({
+    community: { session_creation: { defaults: { heap_size_gb: 1, startup_timeout_seconds: 180 } } },
+  });
 });
 
 afterAll(async () => {
@@ -34,7 +36,7 @@ function cli(
   const r = spawnSync(process.execPath, [CLI, ...args], {
     encoding: 'utf8',
     env: { ...process.env, ...env },
-    timeout: 120_000,
+    timeout: 240_000,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -93,7 +95,7 @@ describe('dh-mcp worker run', () => {
     );
     let err = '';
     p.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    await expect.poll(() => err, { timeout: 60_000 }).toMatch(/ready at/);
+    await expect.poll(() => err, { timeout: 180_000 }).toMatch(/ready at/);
     const exited = new Promise<number | null>((r) => p.on('exit', (c) => r(c)));
     p.kill('SIGTERM');
     expect(await exited).toBe(143);

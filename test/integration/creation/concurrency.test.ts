@@ -14,7 +14,7 @@ beforeAll(async () => {
       community: {
         session_creation: {
           max_concurrent_sessions: 3,
-          defaults: { launch_method: 'python', heap_size_gb: 1, startup_timeout_seconds: 120 },
+          defaults: { launch_method: 'python', heap_size_gb: 1, startup_timeout_seconds: 180 },
         },
       },
     }),

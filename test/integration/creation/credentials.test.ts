@@ -22,7 +22,9 @@ beforeAll(async () => {
           // Never connected to: credentials need no connection, and this one must be refused anyway.
           other: { host: '127.0.0.1', port: 1, auth_type: 'PSK', auth_token_env_var: 'DH_CREDS_TEST_PSK' },
         },
-        session_creation: { defaults: { launch_method: 'python', heap_size_gb: 1 } },
+        session_creation: {
+          defaults: { launch_method: 'python', heap_size_gb: 1, startup_timeout_seconds: 180 },
+        },
       },
     }),
   );

@@ -20,7 +20,7 @@ const config = (defaults: Record<string, unknown> = {}) => ({
   community: {
     session_creation: {
       max_concurrent_sessions: 1,
-      defaults: { heap_size_gb: 1, startup_timeout_seconds: 90, ...defaults },
+      defaults: { heap_size_gb: 1, startup_timeout_seconds: 180, ...defaults },
     },
   },
 });

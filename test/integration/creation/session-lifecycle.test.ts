@@ -21,7 +21,7 @@ beforeAll(async () => {
     community: {
       session_creation: {
         max_concurrent_sessions: 2,
-        defaults: { heap_size_gb: 1, startup_timeout_seconds: 90 },
+        defaults: { heap_size_gb: 1, startup_timeout_seconds: 180 },
       },
     },
   });

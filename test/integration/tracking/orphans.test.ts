@@ -21,7 +21,7 @@ afterAll(() => {
 
 async function server(): Promise<StdioPeer> {
   const file = await writeConfig({
-    community: { session_creation: { defaults: { heap_size_gb: 1, startup_timeout_seconds: 90 } } },
+    community: { session_creation: { defaults: { heap_size_gb: 1, startup_timeout_seconds: 180 } } },
   });
   const peer = new StdioPeer({ ...process.env, DH_MCP_CONFIG_FILE: file, DH_MCP_DATA_DIR: dataDir });
   await peer.initialize();
