@@ -56,7 +56,10 @@ export function scopeWorkerPids(): number[] {
     try {
       if (!readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('dh_worker.py')) continue;
       const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      if (stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z') continue;
+      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (state === 'Z') continue;
+      // A worker's own child (forked, not yet exec'd) carries the same command line: count the worker once.
+      if (readFileSync(`/proc/${ppid}/cmdline`, 'utf8').includes('dh_worker.py')) continue;
       if (readlinkSync(`/proc/${d}/cwd`).startsWith(SCOPE_ROOT)) pids.push(Number(d));
     } catch {
       // exited while we looked, or not ours to read
