@@ -59,13 +59,21 @@ export function scopeWorkerPids(): number[] {
       const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       if (state === 'Z') continue;
       // A worker's own child (forked, not yet exec'd) carries the same command line: count the worker once.
-      if (readFileSync(`/proc/${ppid}/cmdline`, 'utf8').includes('dh_worker.py')) continue;
+      if (cmdline(Number(ppid)).includes('dh_worker.py')) continue;
       if (readlinkSync(`/proc/${d}/cwd`).startsWith(SCOPE_ROOT)) pids.push(Number(d));
     } catch {
       // exited while we looked, or not ours to read
     }
   }
   return pids.sort((a, b) => a - b);
+}
+
+function cmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 /** Ids of this scope's containers (running or not). */
