@@ -12,7 +12,13 @@ import {
 } from './hints.js';
 import { findJavaHere } from './java.js';
 import { findPython } from './python.js';
-import { buildPythonRuntime, readStamp, runtimeImports, runtimeReady } from './python-runtime.js';
+import {
+  buildPythonRuntime,
+  readStamp,
+  removeLeftovers,
+  runtimeImports,
+  runtimeReady,
+} from './python-runtime.js';
 import { pullImage } from './pull-image.js';
 
 export const SETUP_USAGE = `dh-mcp setup [python|docker] [options]: prepare the runtime Deephaven workers need (idempotent)
@@ -70,6 +76,8 @@ async function pythonStep(
 ): Promise<Omit<StepResult, 'seconds' | 'step'>> {
   const target = runtimeVenv();
   const version = pinnedDeephavenVersion();
+  // What an interrupted run left (its process is gone) is removed by any later run, whatever happens next.
+  removeLeftovers(target);
   io.progress('python: looking for a JDK 17+');
   const java = findJavaHere(io.env);
   const stamp = readStamp(target);

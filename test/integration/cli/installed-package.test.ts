@@ -4,6 +4,7 @@ import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import Docker from 'dockerode';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT, pinnedDeephavenVersion } from '../../../src/util/paths.js';
@@ -78,7 +79,7 @@ beforeAll(async () => {
 
 /** Processes running from this test's runtime venv (its workers): scoped to this run, not the whole host. */
 function ourWorkers(): number[] {
-  const marker = path.join(dataDir, 'runtime');
+  const marker = path.join(work, 'data');
   return readdirSync('/proc')
     .filter((d) => /^\d+$/.test(d))
     .filter((d) => {
@@ -93,7 +94,7 @@ function ourWorkers(): number[] {
 
 afterAll(async () => {
   // Everything the installed binaries started is gone (the server and worker run stop their workers).
-  if (dataDir) {
+  if (work) {
     const deadline = Date.now() + 30_000;
     let left = ourWorkers();
     while (left.length && Date.now() < deadline) {
@@ -105,49 +106,23 @@ afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-describe('the installed package', () => {
-  it('an interrupted setup leaves nothing a later run or the server would trust', async () => {
-    const child = spawn(bin('dh-mcp'), ['setup', 'python'], {
-      cwd: project,
-      env: userEnv,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let err = '';
-    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-    await new Promise<void>((resolve, reject) => {
-      child.stderr.on('data', (d: Buffer) => {
-        err += d.toString();
-        if (/pip: (processing|collecting|downloading)/.test(err)) resolve();
-      });
-      child.on('exit', () => reject(new Error(`setup ended before pip ran:\n${err}`)));
-    });
-    child.kill('SIGKILL');
-    await exited;
-    const runtimeDir = path.join(dataDir, 'runtime');
-    expect(existsSync(path.join(runtimeDir, RUNTIME))).toBe(false);
-    expect(readdirSync(runtimeDir).some((n) => n.startsWith(`${RUNTIME}.tmp-`))).toBe(true);
+describe('the installed package: the Python runtime, no Docker engine', () => {
+  let firstSetup: ReturnType<typeof run>;
 
-    // The server does not take the half-made venv; its error names the command that fixes it.
-    const client = await startServer();
-    try {
-      const r = await call(client, 'session_community_create', { session_name: 'early', heap_size_gb: 1 });
-      expect(r.success).toBe(false);
-      expect(String(r.error)).toContain('npx dh-mcp setup python');
-    } finally {
-      await client.close();
-    }
-  });
+  beforeAll(() => {
+    // The one full build of this file; the tests below use the runtime it made.
+    firstSetup = run(bin('dh-mcp'), ['setup', 'python', '--json'], userEnv);
+  }, 600_000);
 
-  it('dh-mcp setup python builds the runtime (removing the leftover); a second run is a no-op', () => {
-    const first = run(bin('dh-mcp'), ['setup', 'python', '--json'], userEnv);
-    expect(first.status, first.stderr).toBe(0);
-    const outcome = JSON.parse(first.stdout) as { ok: boolean; steps: Array<Record<string, unknown>> };
+  it('dh-mcp setup python built the runtime; a second run is a no-op', () => {
+    expect(firstSetup.status, firstSetup.stderr).toBe(0);
+    const outcome = JSON.parse(firstSetup.stdout) as SetupJson;
     expect(outcome.steps[0]).toMatchObject({
       step: 'python',
       status: 'ready',
       venv: path.join(dataDir, 'runtime', RUNTIME),
     });
-    expect(first.stderr).toContain('pip: ');
+    expect(firstSetup.stderr).toContain('pip: ');
     expect(readdirSync(path.join(dataDir, 'runtime'))).toEqual([RUNTIME]);
     expect(existsSync(path.join(dataDir, 'runtime', RUNTIME, '.dh-mcp-setup.json'))).toBe(true);
 
@@ -159,7 +134,7 @@ describe('the installed package', () => {
   });
 
   it('the installed server creates a worker with its embedded default (no Docker), runs a script, reads a table, deletes it', async () => {
-    const client = await startServer();
+    const client = await startServer(userEnv);
     try {
       const c = await call(client, 'session_community_create', { session_name: 'user', heap_size_gb: 1 });
       expect(c, JSON.stringify(c)).toMatchObject({ success: true, launch_method: 'python' });
@@ -194,6 +169,59 @@ describe('the installed package', () => {
     expect(r.stdout).toContain('status 200 32');
     expect(r.stderr).toMatch(/worker '.*' \(python\) ready/);
   });
+});
+
+describe('the installed package: faults', () => {
+  /** A fake interpreter answering the probe the way a CPython 3.8 with a shared libpython would. */
+  async function fakePython38(): Promise<string> {
+    const fake = path.join(work, 'python3.8');
+    await writeFile(
+      fake,
+      `#!/bin/sh\necho '{"executable": "${fake}", "version": "3.8.18", "major": 3, "minor": 8, "implementation": "cpython", "shared": true, "library": "", "venv": true}'\n`,
+    );
+    await chmod(fake, 0o755);
+    return fake;
+  }
+
+  it('an interrupted setup leaves nothing a later run or the server would trust, and a later run removes it', async () => {
+    const env = { ...userEnv, DH_MCP_DATA_DIR: path.join(work, 'data-interrupted') };
+    const runtimeDir = path.join(env.DH_MCP_DATA_DIR, 'runtime');
+    // Its own process group, killed as a whole (as a closed terminal or a CI timeout would): pip dies with it.
+    const child = spawn(bin('dh-mcp'), ['setup', 'python'], {
+      cwd: project,
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      detached: true,
+    });
+    let err = '';
+    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    await new Promise<void>((resolve, reject) => {
+      child.stderr.on('data', (d: Buffer) => {
+        err += d.toString();
+        if (/pip: (processing|collecting|downloading)/.test(err)) resolve();
+      });
+      child.on('exit', () => reject(new Error(`setup ended before pip ran:\n${err}`)));
+    });
+    process.kill(-child.pid!, 'SIGKILL');
+    await exited;
+    expect(existsSync(path.join(runtimeDir, RUNTIME))).toBe(false);
+    expect(readdirSync(runtimeDir).filter((n) => n.startsWith(`${RUNTIME}.tmp-`))).toHaveLength(1);
+
+    // The server does not take the half-made venv; its error names the command that fixes it.
+    const client = await startServer(env);
+    try {
+      const r = await call(client, 'session_community_create', { session_name: 'early', heap_size_gb: 1 });
+      expect(r.success).toBe(false);
+      expect(String(r.error)).toContain('prepare the Python runtime with: npx dh-mcp setup python');
+    } finally {
+      await client.close();
+    }
+
+    // Any later setup removes the leftover first (this one then stops at its too-old interpreter).
+    const later = run(bin('dh-mcp'), ['setup', 'python', '--python', await fakePython38()], env);
+    expect(later.status).toBe(2);
+    expect(readdirSync(runtimeDir)).toEqual([]);
+  });
 
   it('a missing JDK: setup says how to install one', async () => {
     // A PATH with node only, no JAVA_HOME and no JDK folders to search: Java is hidden.
@@ -202,6 +230,7 @@ describe('the installed package', () => {
     await symlink(process.execPath, path.join(nodeOnly, 'node')).catch(() => undefined);
     const r = run(bin('dh-mcp'), ['setup', 'python'], {
       ...userEnv,
+      DH_MCP_DATA_DIR: path.join(work, 'data-no-java'),
       PATH: nodeOnly,
       JAVA_HOME: '',
       DH_MCP_JDK_DIRS: '',
@@ -214,15 +243,8 @@ describe('the installed package', () => {
   });
 
   it('a too-old Python: setup says what to install and builds nothing', async () => {
-    const fake = path.join(work, 'python3.8');
-    // Answers the interpreter probe the way a CPython 3.8 with a shared libpython would.
-    await writeFile(
-      fake,
-      `#!/bin/sh\necho '{"executable": "${fake}", "version": "3.8.18", "major": 3, "minor": 8, "implementation": "cpython", "shared": true, "library": "", "venv": true}'\n`,
-    );
-    await chmod(fake, 0o755);
     const otherData = path.join(work, 'data-old-python');
-    const r = run(bin('dh-mcp'), ['setup', 'python', '--python', fake, '--json'], {
+    const r = run(bin('dh-mcp'), ['setup', 'python', '--python', await fakePython38(), '--json'], {
       ...userEnv,
       DH_MCP_DATA_DIR: otherData,
     });
@@ -237,11 +259,101 @@ describe('the installed package', () => {
   });
 });
 
-async function startServer(): Promise<Client> {
+describe('the installed package with Docker: setup docker pulls the default image from a registry', () => {
+  // The local registry (scripts/provision-registry.sh) stands in for ghcr.io: the stand-in of the official image
+  // is pushed under a repository of this run's own, DH_MCP_IMAGE_REGISTRY points the default image there, and
+  // the local copy is removed first, so setup must pull it through the registry.
+  const registry = `127.0.0.1:${process.env.DH_MCP_REGISTRY_PORT ?? '5555'}`;
+  const version = pinnedDeephavenVersion();
+  const standin = `${registry}/deephaven/server:${version}`;
+  const mirror = `${registry}/dh-mcp-setup-test-${process.pid}`;
+  const image = `${mirror}/deephaven/server:${version}`;
+  const docker = new Docker();
+  let dockerEnv: Record<string, string>;
+  let digest: string | undefined;
+
+  const follow = (stream: NodeJS.ReadableStream): Promise<Array<{ aux?: { Digest?: string } }>> =>
+    new Promise((resolve, reject) =>
+      docker.modem.followProgress(stream, (e: Error | null, out: Array<{ aux?: { Digest?: string } }>) =>
+        e ? reject(e) : resolve(out),
+      ),
+    );
+
+  beforeAll(async () => {
+    if (
+      !(await docker
+        .getImage(standin)
+        .inspect()
+        .catch(() => undefined))
+    )
+      await follow(await docker.pull(standin));
+    await docker.getImage(standin).tag({ repo: `${mirror}/deephaven/server`, tag: version });
+    const pushed = await follow(
+      await docker.getImage(image).push({ authconfig: { serveraddress: registry } }),
+    );
+    digest = pushed.map((e) => e.aux?.Digest).find(Boolean);
+    await docker.getImage(image).remove();
+    dockerEnv = cleanEnv({ DH_MCP_DATA_DIR: path.join(work, 'data-docker'), DH_MCP_IMAGE_REGISTRY: mirror });
+  }, 300_000);
+
+  afterAll(async () => {
+    await docker
+      .getImage(image)
+      .remove()
+      .catch(() => undefined);
+    if (digest)
+      await fetch(
+        `http://${registry}/v2/dh-mcp-setup-test-${process.pid}/deephaven/server/manifests/${digest}`,
+        {
+          method: 'DELETE',
+        },
+      );
+  });
+
+  it('pulls the image with progress, and a second run does nothing', async () => {
+    expect(
+      await docker
+        .getImage(image)
+        .inspect()
+        .catch(() => undefined),
+    ).toBeUndefined();
+    const first = run(bin('dh-mcp'), ['setup', 'docker', '--json'], dockerEnv);
+    expect(first.status, first.stderr).toBe(0);
+    const outcome = JSON.parse(first.stdout) as SetupJson;
+    expect(outcome.steps).toEqual([expect.objectContaining({ step: 'docker', status: 'ready', image })]);
+    expect(first.stderr).toMatch(/docker: pulling .*: \d+\/\d+ layers/);
+    // The image is there now, so the embedded default would run Docker workers.
+    expect(outcome.default_launch_method).toBe('docker');
+    expect((await docker.getImage(image).inspect()).RepoTags).toContain(image);
+
+    const again = run(bin('dh-mcp'), ['setup', 'docker'], dockerEnv);
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stderr).toContain('already ready (nothing to do)');
+    expect(again.stderr).not.toContain('pulling');
+  });
+
+  it('no engine answering: setup docker says how to start one, or to go without Docker', () => {
+    const r = run(bin('dh-mcp'), ['setup', 'docker'], {
+      ...dockerEnv,
+      DOCKER_HOST: `unix://${path.join(work, 'no-docker.sock')}`,
+    });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/no Docker engine answers at .*no-docker\.sock \(DOCKER_HOST\)/);
+    expect(r.stderr).toContain('without Docker, prepare the Python runtime with: npx dh-mcp setup python');
+  });
+});
+
+interface SetupJson {
+  ok: boolean;
+  steps: Array<Record<string, unknown>>;
+  default_launch_method?: string;
+}
+
+async function startServer(env: Record<string, string>): Promise<Client> {
   const transport = new StdioClientTransport({
     command: bin('dh-mcp-systems-server'),
     args: [],
-    env: userEnv,
+    env,
     cwd: project,
     stderr: 'ignore',
   });
