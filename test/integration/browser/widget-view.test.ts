@@ -74,18 +74,19 @@ beforeAll(async () => {
     readConfigFile(
       await writeConfig({
         security: { community: { credential_retrieval_mode: 'dynamic_only' } },
-        community: { session_creation: { defaults: { launch_method: 'python', heap_size_gb: 1 } } },
+        community: {
+          session_creation: {
+            defaults: { launch_method: 'python', heap_size_gb: 1, startup_timeout_seconds: 200 },
+          },
+        },
       }),
     ),
   );
   apps = await connect(stateA, true);
   plain = await connect(stateA, false);
   const [py, gv] = await Promise.all([
-    call(apps.client, 'session_community_create', { session_name: 'view-py' }),
-    call(apps.client, 'session_community_create', {
-      session_name: 'view-groovy',
-      programming_language: 'Groovy',
-    }),
+    create({ session_name: 'view-py' }),
+    create({ session_name: 'view-groovy', programming_language: 'Groovy' }),
   ]);
   expect(py.success, String(py.error)).toBe(true);
   expect(gv.success, String(gv.error)).toBe(true);
@@ -132,7 +133,7 @@ beforeAll(async () => {
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
   });
-});
+}, 480_000); // two worker boots on a machine that may be busy
 
 afterAll(async () => {
   await browser?.close();
@@ -141,6 +142,14 @@ afterAll(async () => {
   await stateB?.shutdown();
   await stateA?.shutdown();
 });
+
+/** A create waits for the worker's boot, which on a loaded machine outlasts the client's default 60 s request timeout. */
+async function create(args: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const r = (await apps.client.callTool({ name: 'session_community_create', arguments: args }, undefined, {
+    timeout: 240_000,
+  })) as CallToolResult;
+  return r.structuredContent as Record<string, unknown>;
+}
 
 async function run(id: string, script: string): Promise<void> {
   const r = await call(apps.client, 'session_script_run', { session_id: id, script });
