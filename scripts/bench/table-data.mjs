@@ -104,6 +104,7 @@ async function connect(command, args, env) {
       ...env,
     },
     stderr: process.env.BENCH_DEBUG ? 'inherit' : 'ignore',
+    maxBufferSize: 1536 * 1024 * 1024, // the SDK client stops at 10 MB by default; uncapped answers are larger
   });
   const client = new Client({ name: 'bench', version: '1' });
   await client.connect(transport);

@@ -266,9 +266,9 @@ describe('xml', () => {
       { name: 'naïve', java: 'java.lang.String', type: new Utf8(), values: ['a<b & "c"\u0001'] },
     ]);
     expect(formatBatches('xml', columnsOf(batch.schema.fields), [batch])).toBe(
-      '<?xml version="1.0" encoding="UTF-8"?>\n<records>\n<record><ok_name>1</ok_name>' +
+      '<?xml version="1.0" encoding="UTF-8"?>\n<records><record><ok_name>1</ok_name>' +
         '<field name="xmlish">2</field><field name="has$dollar">3</field>' +
-        '<field name="naïve">a&lt;b &amp; "c"\uFFFD</field></record>\n</records>\n',
+        '<field name="naïve">a&lt;b &amp; "c"\uFFFD</field></record></records>\n',
     );
   });
 });
