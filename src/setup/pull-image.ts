@@ -40,7 +40,8 @@ export async function pullImage(
       },
       (e: PullEvent) => {
         if (e.error) return;
-        if (!e.id || !e.status) return;
+        // Only layer events: "Pulling from <repo>" carries the tag as its id.
+        if (!e.id || !e.status || /^(Pulling from|Digest:|Status:)/.test(e.status)) return;
         const l = layers.get(e.id) ?? { current: 0, total: 0, done: false };
         if (e.status === 'Downloading') {
           l.current = e.progressDetail?.current ?? l.current;
