@@ -158,12 +158,6 @@ const rows = [];
 for (const size of SIZES) {
   const table = `bench_${size}`;
   const args = (format) => ({ session_id: SESSION, table_name: table, max_rows: size, format });
-  let ref;
-  if (!opts['skip-reference']) {
-    ref = await reference(size * 5 > 1_000_000);
-    // Connect and open the data path first (both servers alike): time the reads alone.
-    await call(ref.client, 'session_table_data', { ...args('csv'), max_rows: 1 });
-  }
   for (const format of FORMATS) {
     const o = await ours({ DH_MCP_MAX_RESPONSE_CHARS: '2000000000' });
     await call(o.client, 'session_table_data', { ...args('csv'), max_rows: 1 });
@@ -179,16 +173,34 @@ for (const size of SIZES) {
     }
     const peak = hwm(o.pid);
     await o.client.close();
+    console.error(
+      JSON.stringify({
+        rows: size,
+        format,
+        ours_ms: Math.round(median(ourRuns)),
+        peak_rss_mb: Math.round(peak),
+      }),
+    );
     let refMs;
     let refReceived;
-    if (ref) {
-      const refRuns = [];
-      for (let k = 0; k < RUNS; k++) {
-        const r = await call(ref.client, 'session_table_data', args(format));
-        refRuns.push(r.ms);
-        refReceived = r.received;
+    if (!opts['skip-reference']) {
+      // A fresh reference process per format, like ours: its session is not kept alive while ours runs.
+      const ref = await reference(size * 5 > 1_000_000);
+      try {
+        // Connect and open the data path first (both servers alike): time the reads alone.
+        await call(ref.client, 'session_table_data', { ...args('csv'), max_rows: 1 });
+        const refRuns = [];
+        for (let k = 0; k < RUNS; k++) {
+          const r = await call(ref.client, 'session_table_data', args(format));
+          refRuns.push(r.ms);
+          refReceived = r.received;
+        }
+        refMs = median(refRuns);
+      } catch (e) {
+        console.error(`reference failed on ${format} at ${size} rows: ${e.message}`);
+      } finally {
+        await ref.client.close();
       }
-      refMs = median(refRuns);
     }
     const ourMs = median(ourRuns);
     const row = {
@@ -210,7 +222,6 @@ for (const size of SIZES) {
     rows.push(row);
     console.error(JSON.stringify(row));
   }
-  await ref?.client.close();
 }
 
 // The default cap (200,000 characters): what an assistant gets by default from a big table.
