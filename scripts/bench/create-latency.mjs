@@ -9,9 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { launchPython } from '../../dist/creation/launchers/python-launcher.js';
-import { launchDocker } from '../../dist/creation/launchers/docker-launcher.js';
-import { freePort } from '../../dist/creation/ports.js';
+import { freePort, rawDhmcpImage, rawPython } from './raw-workers.mjs';
 import { offlineImage, provisionedVenv } from '../../dist/util/paths.js';
 
 const runs = Number(process.argv[2] ?? 5);
@@ -45,9 +43,9 @@ const spec = {
 };
 const raw = {
   python: async () =>
-    launchPython({ ...spec, name: 'bench-raw', venvPath: provisionedVenv(), port: await freePort() }),
+    rawPython({ ...spec, name: 'bench-raw', venvPath: provisionedVenv(), port: await freePort() }),
   docker: async () =>
-    launchDocker({ ...spec, name: 'bench-raw', image: offlineImage('Python'), volumes: [] }),
+    rawDhmcpImage({ ...spec, name: 'bench-raw', image: offlineImage('Python'), volumes: [] }),
 };
 
 async function rawBoot(method) {

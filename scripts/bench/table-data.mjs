@@ -16,8 +16,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { launchPython } from '../../dist/creation/launchers/python-launcher.js';
-import { freePort } from '../../dist/creation/ports.js';
+import { freePort, rawPython } from './raw-workers.mjs';
 import { provisionedVenv } from '../../dist/util/paths.js';
 
 const { values: opts } = parseArgs({
@@ -63,7 +62,7 @@ function ensureReference() {
 if (!opts['skip-reference']) ensureReference();
 
 const port = await freePort();
-const worker = await launchPython({
+const worker = await rawPython({
   name: 'bench-data',
   auth: 'ANONYMOUS',
   language: 'python',

@@ -1,8 +1,6 @@
 // Worker boot time to the worker's own ready line, venv and docker, median of N runs each.
 // Usage: node scripts/bench/worker-boot.mjs [runs=3]   (after npm run build and scripts/provision.sh)
-import { launchPython } from '../../dist/creation/launchers/python-launcher.js';
-import { launchDocker } from '../../dist/creation/launchers/docker-launcher.js';
-import { freePort } from '../../dist/creation/ports.js';
+import { freePort, rawDhmcpImage, rawPython } from './raw-workers.mjs';
 import { offlineImage, provisionedVenv } from '../../dist/util/paths.js';
 
 const runs = Number(process.argv[2] ?? 3);
@@ -37,11 +35,11 @@ const result = {};
 for (const [method, launch] of [
   [
     'python',
-    async () => launchPython({ ...base, name: 'bench', venvPath: provisionedVenv(), port: await freePort() }),
+    async () => rawPython({ ...base, name: 'bench', venvPath: provisionedVenv(), port: await freePort() }),
   ],
   [
     'docker',
-    async () => launchDocker({ ...base, name: 'bench', image: offlineImage('Python'), volumes: [] }),
+    async () => rawDhmcpImage({ ...base, name: 'bench', image: offlineImage('Python'), volumes: [] }),
   ],
 ]) {
   const r = [];

@@ -3,10 +3,11 @@ import { loadConfig } from '../config/discover.js';
 import { readConfigFile } from '../config/load.js';
 import { SessionCreationSchema, type SessionCreationConfig } from '../config/schema.js';
 import { resolveCreateRequest, type CreateArgs, type CreatePlan } from '../creation/create-request.js';
-import type { DynamicSession } from '../creation/dynamic-session.js';
-import { startWorker, trackingFor, type WorkerTracking } from '../creation/worker-starter.js';
 import { InstanceTracker } from '../tracking/instance-tracker.js';
 import { UserError } from '../util/errors.js';
+import { DriverSet } from '../workers/drivers/index.js';
+import { startWorker } from '../workers/start-worker.js';
+import type { WorkerHandle } from '../workers/worker-handle.js';
 
 /** Options of `launchWorker` (and of `dh-mcp worker run|start`): session_community_create's, in camelCase. */
 export interface LaunchWorkerOptions {
@@ -35,11 +36,18 @@ export interface LaunchWorkerOptions {
 /** A running worker and how to reach it. */
 export interface LaunchedDeephavenWorker {
   name: string;
+  /** The launch method it was started with. */
   method: 'docker' | 'python';
+  /** The worker kind that runs it: python, dhmcp-image or plain-image. */
+  kind: string;
   host: string;
   port: number;
-  /** `http://127.0.0.1:<port>` */
+  /** `http://127.0.0.1:<port>`: what programs connect to. */
   url: string;
+  /** `http://localhost:<port>`: what a person opens. */
+  browserUrl: string;
+  /** The Deephaven version the worker reported. */
+  version?: string;
   /** The PSK, or undefined for an anonymous worker. */
   token?: string;
   authType: 'PSK' | 'ANONYMOUS';
@@ -82,29 +90,36 @@ export function planFor(o: LaunchWorkerOptions, creation: SessionCreationConfig)
 }
 
 let processTracker: InstanceTracker | undefined;
-/** One instance record for every worker this process launches, so a killed test runner's workers get swept. */
-function tracker(): InstanceTracker {
+let processDrivers: DriverSet | undefined;
+/**
+ * One instance record for every worker this process launches, so a killed test runner's workers get swept,
+ * and one driver set (with its Docker client) for them.
+ */
+export function libraryRuntime(): { tracker: InstanceTracker; drivers: DriverSet } {
   processTracker ??= new InstanceTracker();
-  return processTracker;
+  processDrivers ??= new DriverSet();
+  return { tracker: processTracker, drivers: processDrivers };
 }
 
-export function describeWorker(
-  s: DynamicSession,
-  plan: CreatePlan,
-  stop: () => Promise<void>,
-): LaunchedDeephavenWorker {
+/** The library's (and the CLI's) view of a worker handle. */
+export function describeWorker(h: WorkerHandle, plan: CreatePlan): LaunchedDeephavenWorker {
   return {
-    name: s.name,
+    name: h.name,
     method: plan.method,
-    host: '127.0.0.1',
-    port: s.worker.port,
-    url: `http://127.0.0.1:${s.worker.port}`,
-    token: plan.token,
-    authType: plan.auth,
-    programmingLanguage: s.configuredLanguage,
-    pid: s.worker.pid,
-    containerId: s.worker.containerId,
-    stop,
+    kind: h.kind,
+    host: h.endpoint.host,
+    port: h.endpoint.port,
+    url: h.endpoint.url,
+    browserUrl: h.browserUrl,
+    version: h.version,
+    token: h.auth.token,
+    authType: h.auth.type,
+    programmingLanguage: h.console,
+    pid: h.identity.process_id,
+    containerId: h.identity.container_id,
+    stop: async () => {
+      await h.stop();
+    },
   };
 }
 
@@ -119,16 +134,16 @@ export function describeWorker(
  */
 export async function launchWorker(options: LaunchWorkerOptions = {}): Promise<LaunchedDeephavenWorker> {
   const plan = planFor(options, await creationDefaults(options.configFile));
-  const t = tracker();
-  const tracking: WorkerTracking = trackingFor(t);
-  const session = await startWorker(plan, {
-    tracking,
-    labels: t.containerLabels(plan.name),
+  const { tracker, drivers } = libraryRuntime();
+  const { handle, connection } = await startWorker(plan, {
+    drivers,
+    tracking: tracker,
+    labels: tracker.ownerLabels(plan.name),
     exitWithOwner: true,
     signal: options.signal,
     onProgress: options.onProgress,
   });
   // The login connection proved readiness; the caller brings its own client.
-  await (await session.cachedConnection())?.close();
-  return describeWorker(session, plan, () => session.close());
+  await connection.close();
+  return describeWorker(handle, plan);
 }

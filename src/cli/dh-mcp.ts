@@ -8,14 +8,13 @@ import {
   creationDefaults,
   describeWorker,
   launchWorker,
+  libraryRuntime,
   planFor,
   type LaunchWorkerOptions,
 } from '../api/launch-worker.js';
 import { ConfigError } from '../config/errors.js';
 import { locateConfig, readConfigFile } from '../config/load.js';
-import { startWorker } from '../creation/worker-starter.js';
 import { disposeTransports } from '../deephaven/worker-connection.js';
-import { LABELS } from '../tracking/instance-record.js';
 import {
   detachedAlive,
   listDetached,
@@ -24,9 +23,10 @@ import {
   stopDetached,
   workersDir,
 } from '../tracking/detached-workers.js';
-import { identify } from '../tracking/process-identity.js';
 import { UserError, errorMessage } from '../util/errors.js';
 import { runSetup } from '../setup/setup-command.js';
+import { LABELS } from '../workers/owner-labels.js';
+import { startWorker } from '../workers/start-worker.js';
 import { progressLine } from './progress-line.js';
 
 const USAGE = `dh-mcp: prepare the worker runtime, ephemeral Deephaven workers for CI, and config checks
@@ -200,7 +200,9 @@ async function workerStart(v: WorkerValues): Promise<number> {
   for (const s of SIGNALS) process.on(s, onSignal);
   const logFile = path.join(workersDir(), `${plan.name}.log`);
   mkdirSync(workersDir(), { recursive: true, mode: 0o700 });
-  const session = await startWorker(plan, {
+  const { handle, connection } = await startWorker(plan, {
+    drivers: libraryRuntime().drivers,
+    // The detached record below is its tracking; no instance record (this process exits at once).
     tracking: { track: () => undefined, untrack: () => undefined },
     labels: {
       [LABELS.instance]: `detached:${plan.name}`,
@@ -212,10 +214,10 @@ async function workerStart(v: WorkerValues): Promise<number> {
     exitWithOwner: false,
     signal: abort.signal,
     onProgress: progress.update,
-    logFile: plan.method === 'python' ? logFile : undefined,
+    logFile,
   }).finally(() => progress.done());
-  await (await session.cachedConnection())?.close();
-  const w = describeWorker(session, plan, () => session.close());
+  await connection.close();
+  const w = describeWorker(handle, plan);
   // Without its record nothing could stop the worker again: a failed save stops it at once.
   try {
     saveDetached({
@@ -225,22 +227,19 @@ async function workerStart(v: WorkerValues): Promise<number> {
       port: w.port,
       url: w.url,
       auth_type: w.authType,
-      pid: w.pid,
-      start_time: w.pid ? identify(w.pid).startTime : undefined,
-      container_id: w.containerId,
-      home: session.worker.home,
-      log_file: plan.method === 'python' ? logFile : undefined,
+      worker: handle.record(),
       created_at: new Date().toISOString(),
       expires_at: expires,
     });
   } catch (e) {
-    await session.close();
+    await handle.stop();
     throw e;
   }
-  const details = { name: w.name, method: w.method, ...connectionEnv(w), expires_at: expires };
-  if (v.json)
-    process.stdout.write(`${JSON.stringify({ ...details, pid: w.pid, container_id: w.containerId })}\n`);
-  else for (const [k, val] of Object.entries(connectionEnv(w))) process.stdout.write(`${k}=${val}\n`);
+  const details = { name: w.name, method: w.method, kind: w.kind, ...connectionEnv(w), expires_at: expires };
+  if (v.json) {
+    const { process_id: pid, ...identity } = handle.identity;
+    process.stdout.write(`${JSON.stringify({ ...details, pid, ...identity })}\n`);
+  } else for (const [k, val] of Object.entries(connectionEnv(w))) process.stdout.write(`${k}=${val}\n`);
   process.stderr.write(`dh-mcp: worker '${w.name}' started; stop it with: dh-mcp worker stop ${w.name}\n`);
   await disposeTransports();
   return 0;
@@ -325,13 +324,16 @@ async function main(argv: string[]): Promise<number> {
         if (!name) throw new UserError('worker stop needs the worker name (see dh-mcp worker ls)');
         const w = loadDetached(name);
         if (!w) throw new UserError(`no started worker named '${name}' (see dh-mcp worker ls)`);
-        await stopDetached(w);
+        await stopDetached(w, libraryRuntime().drivers);
         process.stderr.write(`dh-mcp: worker '${name}' stopped\n`);
         return 0;
       }
       case 'ls': {
         const all = await Promise.all(
-          listDetached().map(async (w) => ({ ...w, alive: await detachedAlive(w) })),
+          listDetached().map(async (w) => ({
+            ...w,
+            alive: await detachedAlive(w, libraryRuntime().drivers),
+          })),
         );
         if (values.json) process.stdout.write(`${JSON.stringify(all)}\n`);
         else

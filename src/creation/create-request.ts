@@ -14,7 +14,7 @@ import { resolveToken } from '../config/tokens.js';
 import { UserError } from '../util/errors.js';
 import { defaultPythonVenv } from '../setup/python-runtime.js';
 import { defaultImage } from '../util/paths.js';
-import type { WorkerLanguage } from './launchers/launcher.js';
+import type { WorkerLanguage } from '../workers/drivers/driver.js';
 import { generateToken } from './tokens.js';
 
 /**

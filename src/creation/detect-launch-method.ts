@@ -3,7 +3,7 @@ import { findJavaHere } from '../setup/java.js';
 import { defaultPythonVenv } from '../setup/python-runtime.js';
 import { defaultImage, venvPython } from '../util/paths.js';
 import { existsSync } from 'node:fs';
-import { dockerAnswers, dockerEngine, imageExists } from './docker-client.js';
+import { dockerAnswers, dockerEngine, imageExists } from '../workers/docker-client.js';
 
 export interface MachineFacts {
   /** Where the engine was looked for (DOCKER_HOST, a docker context, a usual socket). */

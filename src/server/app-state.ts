@@ -1,7 +1,6 @@
 import { redactConfig } from '../config/redact.js';
 import type { CredentialRetrievalMode, DhMcpConfig } from '../config/schema.js';
 import { loadConfig, type LoadedConfig } from '../config/discover.js';
-import { SessionCreator } from '../creation/session-creator.js';
 import { SessionRegistry } from '../sessions/registry.js';
 import { staticSessionsFromConfig } from '../sessions/static-sessions.js';
 import { InstanceTracker } from '../tracking/instance-tracker.js';
@@ -9,61 +8,54 @@ import { sweepOrphans } from '../tracking/orphan-sweep.js';
 import { errorMessage } from '../util/errors.js';
 import { logger } from '../util/logger.js';
 import { Mutex } from '../util/mutex.js';
+import { DriverSet } from '../workers/drivers/index.js';
+import { Reservations } from '../workers/reservations.js';
+import { WorkerService, type CreationSettings } from '../workers/worker-service.js';
 
 /**
  * The process-wide state every transport and every HTTP client session shares: the config, the session
- * registry, the session creator with its instance record, and the lock that keeps reloads from interleaving.
+ * registry, the worker service with its instance record, and the lock that keeps reloads from interleaving.
  * A reload that fails keeps the previous state.
  */
 export class AppState {
   private readonly reloadLock = new Mutex();
-  readonly creator: SessionCreator;
+  readonly workers: WorkerService;
 
   private constructor(
     private loaded: LoadedConfig,
-    private sessions: SessionRegistry,
+    readonly registry: SessionRegistry,
     private readonly loader: () => Promise<LoadedConfig>,
-    tracker: InstanceTracker,
+    readonly tracker: InstanceTracker,
+    drivers: DriverSet,
+    sweepGate: Promise<unknown>,
   ) {
-    this.creator = new SessionCreator(
-      {
-        creationConfig: () => this.loaded.config.community?.session_creation,
-        credentialMode: () => this.credentialMode,
-        registry: () => this.sessions,
-      },
+    this.workers = new WorkerService({
+      registry,
+      reservations: new Reservations(),
       tracker,
-    );
+      drivers,
+      sweepGate,
+    });
   }
 
   static async create(
     loader: () => Promise<LoadedConfig> = () => loadConfig(),
-    opts: { sweepOrphans?: boolean; tracker?: InstanceTracker } = {},
+    opts: { sweepOrphans?: boolean; tracker?: InstanceTracker; drivers?: DriverSet } = {},
   ): Promise<AppState> {
     const loaded = await loader();
     logConfig(loaded);
-    const state = new AppState(
+    const tracker = opts.tracker ?? new InstanceTracker();
+    const drivers = opts.drivers ?? new DriverSet();
+    // In the background: the server answers tools/list at once; creates wait for the sweep to finish.
+    const sweepGate = opts.sweepOrphans === false ? Promise.resolve() : sweep(tracker, drivers);
+    return new AppState(
       loaded,
       new SessionRegistry(staticSessionsFromConfig(loaded.config)),
       loader,
-      opts.tracker ?? new InstanceTracker(),
+      tracker,
+      drivers,
+      sweepGate,
     );
-    // In the background: the server answers tools/list at once; creates wait for the sweep to finish.
-    if (opts.sweepOrphans !== false) state.creator.afterSweep(state.sweepOrphans());
-    return state;
-  }
-
-  private async sweepOrphans(): Promise<void> {
-    try {
-      const { dockerAnswers, dockerClient } = await import('../creation/docker-client.js');
-      const docker = (await dockerAnswers(2000)) ? dockerClient() : undefined;
-      await sweepOrphans({
-        dir: this.creator.tracker.dir,
-        selfInstanceId: this.creator.tracker.instanceId,
-        docker,
-      });
-    } catch (e) {
-      logger.warn({ err: errorMessage(e) }, 'orphan sweep failed');
-    }
   }
 
   get config(): DhMcpConfig {
@@ -74,12 +66,16 @@ export class AppState {
     return this.loaded.source;
   }
 
-  get registry(): SessionRegistry {
-    return this.sessions;
-  }
-
   get credentialMode(): CredentialRetrievalMode {
     return this.loaded.config.security?.community?.credential_retrieval_mode ?? 'none';
+  }
+
+  /** What the worker service needs from the current configuration for a create. */
+  get creationSettings(): CreationSettings {
+    return {
+      creation: this.loaded.config.community?.session_creation,
+      credentialMode: this.credentialMode,
+    };
   }
 
   /**
@@ -91,19 +87,42 @@ export class AppState {
     await this.reloadLock.run(async () => {
       const next = await this.loader();
       logConfig(next);
-      const old = this.sessions;
+      // Synchronous up to the aborts: no create can register in between.
+      const old = this.registry.list();
+      for (const s of old) this.registry.remove(s.id);
       this.loaded = next;
-      this.sessions = new SessionRegistry(staticSessionsFromConfig(next.config));
-      await this.creator.abortAll('the configuration was reloaded');
-      await old.closeAll();
+      for (const s of staticSessionsFromConfig(next.config)) this.registry.add(s);
+      const aborted = this.workers.abortAll('the configuration was reloaded');
+      await aborted;
+      await closeEach(old);
     });
   }
 
   /** Cancels creates, stops every dynamic worker and closes every connection, all in parallel. */
   async shutdown(): Promise<void> {
-    await Promise.all([this.creator.abortAll('the server is shutting down'), this.sessions.closeAll()]);
-    if (this.creator.tracker.tracked === 0) this.creator.tracker.dispose();
+    await Promise.all([this.workers.abortAll('the server is shutting down'), this.registry.closeAll()]);
+    if (this.tracker.tracked === 0) this.tracker.dispose();
   }
+}
+
+async function sweep(tracker: InstanceTracker, drivers: DriverSet): Promise<void> {
+  try {
+    await sweepOrphans({ dir: tracker.dir, selfInstanceId: tracker.instanceId, drivers });
+  } catch (e) {
+    logger.warn({ err: errorMessage(e) }, 'orphan sweep failed');
+  }
+}
+
+async function closeEach(sessions: Array<{ id: string; close(): Promise<void> }>): Promise<void> {
+  await Promise.all(
+    sessions.map((s) =>
+      s
+        .close()
+        .catch((e: unknown) =>
+          logger.warn({ session: s.id, err: errorMessage(e) }, 'closing session failed'),
+        ),
+    ),
+  );
 }
 
 function logConfig(loaded: LoadedConfig): void {

@@ -91,6 +91,11 @@ export class CommunitySession {
     }
   }
 
+  /** Takes over a connection opened elsewhere (the login that proved a created worker ready). */
+  protected adoptConnection(c: WorkerConnection): void {
+    this.current = Promise.resolve(c);
+  }
+
   /** The connection if one is open and healthy, without any network traffic. */
   async cachedConnection(): Promise<WorkerConnection | undefined> {
     const c = await this.current?.catch(() => undefined);

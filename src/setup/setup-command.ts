@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { dockerAnswers, dockerClient, dockerEngine, imageExists } from '../creation/docker-client.js';
+import { dockerAnswers, dockerClient, dockerEngine, imageExists } from '../workers/docker-client.js';
 import { detectLaunchMethod } from '../creation/detect-launch-method.js';
 import { UserError, errorMessage } from '../util/errors.js';
 import { defaultImage, pinnedDeephavenVersion, runtimeVenv } from '../util/paths.js';

@@ -1,5 +1,5 @@
 import { AbstractStartedContainer, GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
-import { heapArg } from '../creation/launchers/launcher.js';
+import { heapArg } from '../workers/drivers/shared/dh-worker-protocol.js';
 import { generateToken } from '../creation/tokens.js';
 import { defaultImage } from '../util/paths.js';
 

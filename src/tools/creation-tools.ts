@@ -2,12 +2,11 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { CredentialRetrievalMode } from '../config/schema.js';
 import { CreateInput } from '../creation/create-request.js';
-import { DynamicSession } from '../creation/dynamic-session.js';
 import type { AppState } from '../server/app-state.js';
 import type { CommunitySession } from '../sessions/community-session.js';
-import { makeSessionId } from '../sessions/session-id.js';
 import { UserError } from '../util/errors.js';
 import { logger } from '../util/logger.js';
+import { DynamicSession } from '../workers/dynamic-session.js';
 import type { DetailContributor } from './session-tools.js';
 import { READ_ONLY, defineTool } from './tool-kit.js';
 import { progressReporter } from './progress.js';
@@ -19,11 +18,10 @@ export const dynamicDetails: DetailContributor = async (s) => {
   if (!(s instanceof DynamicSession)) return {};
   return {
     launch_method: s.launchMethod,
-    port: s.worker.port,
-    container_id: s.worker.containerId,
-    process_id: s.worker.pid,
+    port: s.handle.endpoint.port,
+    ...s.handle.describe(),
     auth_type: s.credentials().auth_type,
-    worker_alive: await s.worker.isAlive(),
+    worker_alive: await s.handle.isAlive(),
   };
 };
 
@@ -45,7 +43,10 @@ export function registerCreationTools(server: McpServer, state: AppState): void 
         session_name: z.string(),
         connection_url: z.string(),
         auth_type: AUTH_TYPE,
-        launch_method: z.enum(['docker', 'python']),
+        launch_method: z.string(),
+        worker_kind: z
+          .string()
+          .describe('python, dhmcp-image (a dh-mcp worker image) or plain-image (a Deephaven image)'),
         programming_language: z.string().optional(),
         port: z.number().int(),
         container_id: z.string().optional(),
@@ -59,7 +60,7 @@ export function registerCreationTools(server: McpServer, state: AppState): void 
       },
     },
     async (args, extra) => {
-      const s = await state.creator.create(args, {
+      const s = await state.workers.create(args, state.creationSettings, {
         signal: extra.signal,
         onProgress: progressReporter(extra),
       });
@@ -69,10 +70,10 @@ export function registerCreationTools(server: McpServer, state: AppState): void 
         connection_url: s.publicUrl,
         auth_type: s.credentials().auth_type,
         launch_method: s.launchMethod,
+        worker_kind: s.handle.kind,
         programming_language: s.configuredLanguage,
-        port: s.worker.port,
-        ...(s.worker.containerId ? { container_id: s.worker.containerId } : {}),
-        ...(s.worker.pid ? { process_id: s.worker.pid } : {}),
+        port: s.handle.endpoint.port,
+        ...s.handle.identity,
       };
     },
   );
@@ -99,30 +100,7 @@ export function registerCreationTools(server: McpServer, state: AppState): void 
         openWorldHint: false,
       },
     },
-    async ({ session_name }) => {
-      const id = makeSessionId('community', 'dynamic', session_name);
-      if (!state.registry.has(id)) {
-        if (state.creator.isStarting(session_name))
-          throw new UserError(
-            `Session '${id}' is still starting; cancel its session_community_create call or wait for it to finish`,
-          );
-        throw new UserError(
-          `Session '${id}' not found; sessions_list shows the sessions that exist (only created workers can be deleted)`,
-        );
-      }
-      const s = state.registry.get(id);
-      if (!(s instanceof DynamicSession))
-        throw new UserError(`Session '${id}' is not a dynamically created session and cannot be deleted`);
-      await s.close();
-      state.registry.remove(id);
-      if (await s.worker.isAlive()) {
-        const what = s.worker.containerId ? `container ${s.worker.containerId}` : `process ${s.worker.pid}`;
-        throw new UserError(
-          `Session '${id}' was removed but its ${what} did not stop; it stays tracked and the next server start removes it`,
-        );
-      }
-      return { session_id: id, session_name };
-    },
+    async ({ session_name }) => state.workers.delete(session_name),
   );
 
   defineTool(

@@ -3,27 +3,25 @@ import path from 'node:path';
 import { z } from 'zod';
 import { errorMessage } from '../util/errors.js';
 import { logger } from '../util/logger.js';
-import { isVerifiedSameProcess, stopVerifiedProcessGroup } from './process-identity.js';
+import type { DriverSet } from '../workers/drivers/index.js';
+import { WorkerRecordSchema } from './instance-record.js';
 import { writeJsonAtomic } from './json-file.js';
 import { dataDir } from './state-dir.js';
 
 /**
  * Workers started by `dh-mcp worker start`: they outlive the command that started them, so each has a record
  * (and its containers a label) with an expiry. `dh-mcp worker stop` removes one; any dh-mcp start-up sweep
- * removes those past their expiry or already dead.
+ * removes those past their expiry or already dead. The worker itself is described by its driver's record.
  */
 export const DetachedWorkerSchema = z.object({
   name: z.string(),
-  method: z.enum(['docker', 'python']),
+  /** The launch method it was started with, as given (for `worker ls`). */
+  method: z.string(),
   host: z.string(),
   port: z.number().int(),
   url: z.string(),
   auth_type: z.string(),
-  pid: z.number().int().optional(),
-  start_time: z.string().optional(),
-  container_id: z.string().optional(),
-  home: z.string().optional(),
-  log_file: z.string().optional(),
+  worker: WorkerRecordSchema,
   created_at: z.string(),
   expires_at: z.string(),
 });
@@ -62,44 +60,35 @@ export function removeDetachedRecord(name: string, dir = workersDir()): void {
   rmSync(path.join(dir, `${name}.json`), { force: true });
 }
 
-/** Whether the recorded worker still runs (a python pid must still be the recorded process). */
-export async function detachedAlive(w: DetachedWorker): Promise<boolean> {
-  if (w.container_id) {
-    const { dockerClient } = await import('../creation/docker-client.js');
-    try {
-      return (await dockerClient().getContainer(w.container_id).inspect()).State.Running;
-    } catch {
-      return false;
-    }
-  }
-  return w.pid !== undefined && isVerifiedSameProcess({ pid: w.pid, startTime: w.start_time });
+/** Whether the recorded worker still runs (asked of its driver: a reused pid does not count). */
+export async function detachedAlive(w: DetachedWorker, drivers: DriverSet): Promise<boolean> {
+  return (await drivers.reattach(w.worker)?.isAlive()) ?? false;
 }
 
-/** Stops a detached worker (never a reused pid) and forgets it. */
-export async function stopDetached(w: DetachedWorker, dir = workersDir()): Promise<void> {
-  if (w.container_id) {
-    const { dockerClient } = await import('../creation/docker-client.js');
-    const c = dockerClient().getContainer(w.container_id);
-    await c.stop({ t: 10 }).catch(() => undefined);
-    await c.remove({ force: true, v: true }).catch((e: { statusCode?: number }) => {
-      if (e.statusCode !== 404) throw e;
-    });
-  } else if (w.pid !== undefined) {
-    await stopVerifiedProcessGroup({ pid: w.pid, startTime: w.start_time }, 10_000);
-  }
-  if (w.home) rmSync(w.home, { recursive: true, force: true });
-  if (w.log_file) rmSync(w.log_file, { force: true });
+/** Stops a detached worker through its driver (never a reused pid) and forgets it. */
+export async function stopDetached(w: DetachedWorker, drivers: DriverSet, dir = workersDir()): Promise<void> {
+  const attached = drivers.reattach(w.worker);
+  if (attached) await attached.stop();
+  else
+    logger.warn(
+      { worker: w.name, kind: w.worker.kind },
+      'detached record of an unknown worker kind; record removed',
+    );
   removeDetachedRecord(w.name, dir);
 }
 
 /** Removes detached workers past their expiry, and records of workers that are gone. */
-export async function sweepDetached(dir = workersDir(), now = Date.now()): Promise<string[]> {
+export async function sweepDetached(
+  drivers: DriverSet,
+  dir = workersDir(),
+  now = Date.now(),
+): Promise<string[]> {
   const removed: string[] = [];
   for (const w of listDetached(dir)) {
     const expired = Date.parse(w.expires_at) <= now;
     try {
-      if (expired || !(await detachedAlive(w))) {
-        await stopDetached(w, dir);
+      if (expired || !(await detachedAlive(w, drivers))) {
+        await stopDetached(w, drivers, dir);
         removed.push(w.name);
         logger.info({ worker: w.name, expired }, 'removed a detached worker (expired or gone)');
       }

@@ -4,8 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { logger } from '../util/logger.js';
 import { errorMessage } from '../util/errors.js';
-import { LABELS, type InstanceRecord, type TrackedProcess } from './instance-record.js';
-import { identify } from './process-identity.js';
+import { identify } from '../util/process-identity.js';
+import type { WorkerRecord } from '../workers/drivers/driver.js';
+import { LABELS } from '../workers/owner-labels.js';
+import type { InstanceRecord } from './instance-record.js';
 import { writeJsonAtomic } from './json-file.js';
 import { instancesDir } from './state-dir.js';
 
@@ -27,14 +29,13 @@ export class InstanceTracker {
       pid_start_time: me.startTime,
       hostname: os.hostname(),
       started_at: new Date().toISOString(),
-      python_workers: {},
-      containers: {},
+      workers: {},
     };
     this.file = path.join(dir, `${this.instanceId}.json`);
   }
 
-  /** Labels for a container owned by this instance. */
-  containerLabels(session: string): Record<string, string> {
+  /** Labels for a resource (a container) owned by this instance. */
+  ownerLabels(session: string): Record<string, string> {
     return {
       [LABELS.instance]: this.instanceId,
       [LABELS.session]: session,
@@ -45,26 +46,21 @@ export class InstanceTracker {
     };
   }
 
-  trackProcess(session: string, proc: TrackedProcess): void {
-    this.record.python_workers[session] = proc;
-    this.save();
-  }
-
-  trackContainer(session: string, containerId: string): void {
-    this.record.containers[session] = containerId;
+  /** Records a session's worker, as its driver describes it. */
+  track(session: string, worker: WorkerRecord): void {
+    this.record.workers[session] = worker;
     this.save();
   }
 
   /** Forgets a session's worker (after it was stopped). */
   untrack(session: string): void {
-    const had = session in this.record.python_workers || session in this.record.containers;
-    delete this.record.python_workers[session];
-    delete this.record.containers[session];
-    if (had) this.save();
+    if (!(session in this.record.workers)) return;
+    delete this.record.workers[session];
+    this.save();
   }
 
   get tracked(): number {
-    return Object.keys(this.record.python_workers).length + Object.keys(this.record.containers).length;
+    return Object.keys(this.record.workers).length;
   }
 
   /** Removes the record; called at a clean shutdown once every worker is stopped. */

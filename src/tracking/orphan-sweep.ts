@@ -1,23 +1,19 @@
 import { readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type Docker from 'dockerode';
 import { errorMessage } from '../util/errors.js';
 import { logger } from '../util/logger.js';
-import { InstanceRecordSchema, LABELS } from './instance-record.js';
+import { stillRunning } from '../util/process-identity.js';
+import type { DriverSet } from '../workers/drivers/index.js';
+import { LABELS } from '../workers/owner-labels.js';
 import { sweepDetached } from './detached-workers.js';
-import {
-  isVerifiedSameProcess,
-  pidExists,
-  stillRunning,
-  stopVerifiedProcessGroup,
-} from './process-identity.js';
+import { InstanceRecordSchema } from './instance-record.js';
 
 export interface SweepResult {
-  containersRemoved: string[];
-  processesStopped: number[];
-  /** Tracked pids now held by another process (pid reuse): left alone. */
-  processesSkipped: number[];
+  /** Workers stopped because their owner is gone (from records, and containers found by label). */
+  workersStopped: string[];
+  /** Recorded workers whose pid now belongs to another process (pid reuse): left alone. */
+  workersSkipped: string[];
   recordsRemoved: string[];
 }
 
@@ -25,32 +21,48 @@ export interface SweepOptions {
   dir: string;
   /** The sweeping instance: its own resources are never touched. */
   selfInstanceId: string;
-  /** Undefined when no Docker engine answers. */
-  docker?: Docker;
+  drivers: DriverSet;
   graceMs?: number;
   /** Records of detached workers (dh-mcp worker start). */
   detachedDir?: string;
+  now?: number;
 }
 
 /**
- * Removes what dead dh-mcp processes left behind: containers whose owner is gone (found by label, so a lost
- * record hides nothing) and python workers listed in records of dead owners. An owner counts as dead only when
- * its pid is gone or now belongs to a process with another start time; a worker is signalled only when its pid
- * still belongs to the very process that was recorded.
+ * Removes what dead dh-mcp processes left behind: workers listed in records of dead owners (each stopped by its
+ * driver, which signals a process only while its pid provably is the recorded one), detached workers past
+ * their expiry, and labelled resources (containers) whose owner is gone, so a lost record hides nothing.
  */
 export async function sweepOrphans(opts: SweepOptions): Promise<SweepResult> {
-  const result: SweepResult = {
-    containersRemoved: [],
-    processesStopped: [],
-    processesSkipped: [],
-    recordsRemoved: [],
-  };
+  const result: SweepResult = { workersStopped: [], workersSkipped: [], recordsRemoved: [] };
   await sweepRecords(opts, result);
-  result.recordsRemoved.push(...(await sweepDetached(opts.detachedDir)));
-  if (opts.docker) await sweepContainers(opts.docker, opts.selfInstanceId, result);
-  if (result.containersRemoved.length || result.processesStopped.length || result.recordsRemoved.length)
+  result.recordsRemoved.push(...(await sweepDetached(opts.drivers, opts.detachedDir)));
+  const now = opts.now ?? Date.now();
+  for (const d of opts.drivers.all()) {
+    if (d.sweepLabelled)
+      result.workersStopped.push(...(await d.sweepLabelled((l) => ownerGone(l, opts.selfInstanceId, now))));
+  }
+  if (result.workersStopped.length || result.recordsRemoved.length)
     logger.info(result, 'removed workers left behind by dead dh-mcp processes');
   return result;
+}
+
+/**
+ * The sweep's decision for a labelled resource: not ours, on this host, not a detached worker still within its
+ * expiry, and an owner process that is gone (a reused owner pid has another start time).
+ */
+export function ownerGone(l: Record<string, string>, self: string, now: number): boolean {
+  if (l[LABELS.instance] === self) return false;
+  if (l[LABELS.ownerHost] && l[LABELS.ownerHost] !== os.hostname()) return false;
+  // A detached worker lives until its expiry (its record's sweep stops it then); never judged by owner.
+  const expires = l[LABELS.expires];
+  if (expires && Date.parse(expires) > now) return false;
+  const ownerPid = Number(l[LABELS.ownerPid]);
+  return !(
+    Number.isInteger(ownerPid) &&
+    ownerPid > 0 &&
+    stillRunning({ pid: ownerPid, startTime: l[LABELS.ownerStart] || undefined })
+  );
 }
 
 async function sweepRecords(opts: SweepOptions, result: SweepResult): Promise<void> {
@@ -83,64 +95,26 @@ async function sweepRecords(opts: SweepOptions, result: SweepResult): Promise<vo
     if (rec.hostname !== os.hostname()) continue; // a shared home directory: not our processes to judge
     if (stillRunning({ pid: rec.pid, startTime: rec.pid_start_time })) continue;
     await Promise.all(
-      Object.entries(rec.python_workers).map(async ([session, w]) => {
-        const id = { pid: w.pid, startTime: w.start_time };
-        if (isVerifiedSameProcess(id)) {
-          await stopVerifiedProcessGroup(id, opts.graceMs ?? 5000);
-          result.processesStopped.push(w.pid);
-          logger.info({ session, pid: w.pid, owner: rec.pid }, 'stopped orphaned python worker');
-        } else if (pidExists(w.pid)) {
-          result.processesSkipped.push(w.pid);
+      Object.entries(rec.workers).map(async ([session, record]) => {
+        const w = opts.drivers.reattach(record);
+        if (!w) {
+          logger.warn({ session, kind: record.kind }, 'record of an unknown worker kind; left alone');
+          return;
+        }
+        const outcome = await w.stop(opts.graceMs ?? 5000);
+        if (outcome === 'stopped') {
+          result.workersStopped.push(w.description);
+          logger.info({ session, worker: w.description, owner: rec.pid }, 'stopped orphaned worker');
+        } else if (outcome === 'skipped') {
+          result.workersSkipped.push(w.description);
           logger.warn(
-            { session, pid: w.pid },
+            { session, worker: w.description },
             'tracked worker pid now belongs to another process; left alone',
           );
         }
-        if (w.home) rmSync(w.home, { recursive: true, force: true });
       }),
     );
     rmSync(file, { force: true });
     result.recordsRemoved.push(rec.instance_id);
   }
-}
-
-async function sweepContainers(docker: Docker, self: string, result: SweepResult): Promise<void> {
-  let containers: Docker.ContainerInfo[];
-  try {
-    containers = await docker.listContainers({ all: true, filters: { label: [LABELS.instance] } });
-  } catch (e) {
-    logger.debug({ err: errorMessage(e) }, 'container sweep skipped: Docker engine not answering');
-    return;
-  }
-  await Promise.all(
-    containers.map(async (c) => {
-      const l = c.Labels;
-      if (l[LABELS.instance] === self) return;
-      if (l[LABELS.ownerHost] && l[LABELS.ownerHost] !== os.hostname()) return;
-      // A detached worker lives until its expiry (its record's sweep stops it then); never judged by owner.
-      const expires = l[LABELS.expires];
-      if (expires && Date.parse(expires) > Date.now()) return;
-      const ownerPid = Number(l[LABELS.ownerPid]);
-      if (
-        Number.isInteger(ownerPid) &&
-        ownerPid > 0 &&
-        stillRunning({ pid: ownerPid, startTime: l[LABELS.ownerStart] || undefined })
-      )
-        return;
-      try {
-        await docker.getContainer(c.Id).remove({ force: true, v: true });
-        result.containersRemoved.push(c.Id);
-        logger.info(
-          { container: c.Id.slice(0, 12), session: l[LABELS.session], owner: ownerPid },
-          'removed orphaned worker container',
-        );
-      } catch (e) {
-        if ((e as { statusCode?: number }).statusCode !== 404)
-          logger.warn(
-            { container: c.Id.slice(0, 12), err: errorMessage(e) },
-            'cannot remove orphaned container',
-          );
-      }
-    }),
-  );
 }

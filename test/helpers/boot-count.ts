@@ -1,8 +1,8 @@
 import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'vitest';
-import { dockerClient } from '../../src/creation/docker-client.js';
-import { processStartTime } from '../../src/tracking/process-identity.js';
+import { dockerClient } from '../../src/workers/docker-client.js';
+import { processStartTime } from '../../src/util/process-identity.js';
 import { inScope, scopeWorkerPids } from './scope.js';
 
 /**

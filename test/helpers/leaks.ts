@@ -1,5 +1,5 @@
-import { dockerClient } from '../../src/creation/docker-client.js';
-import { pidExists } from '../../src/tracking/process-identity.js';
+import { dockerClient } from '../../src/workers/docker-client.js';
+import { pidExists } from '../../src/util/process-identity.js';
 import { scopeContainers, scopeWorkerPids } from './scope.js';
 
 /**

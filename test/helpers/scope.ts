@@ -1,9 +1,9 @@
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import { dockerClient } from '../../src/creation/docker-client.js';
-import { LABELS } from '../../src/tracking/instance-record.js';
-import { processStartTime } from '../../src/tracking/process-identity.js';
+import { dockerClient } from '../../src/workers/docker-client.js';
+import { LABELS } from '../../src/workers/owner-labels.js';
+import { processStartTime } from '../../src/util/process-identity.js';
 
 /**
  * This test file's own resources, told apart from those of other test runs and tools on the same machine.

@@ -1,14 +1,27 @@
 import { randomBytes } from 'node:crypto';
-import { launchDocker } from '../../src/creation/launchers/docker-launcher.js';
-import type { LaunchedWorker, WorkerLanguage } from '../../src/creation/launchers/launcher.js';
-import { launchPython } from '../../src/creation/launchers/python-launcher.js';
-import { freePort } from '../../src/creation/ports.js';
 import { defaultImage, provisionedVenv } from '../../src/util/paths.js';
+import { dockerClient } from '../../src/workers/docker-client.js';
+import type { WorkerLanguage } from '../../src/workers/drivers/driver.js';
+import { freePort } from '../../src/workers/drivers/python/free-port.js';
+import { launchPython } from '../../src/workers/drivers/python/launch.js';
+import { launchContainer } from '../../src/workers/drivers/shared/container.js';
+import { workerEnvironment } from '../../src/workers/drivers/shared/dh-worker-protocol.js';
+import { WorkerOutput } from '../../src/workers/drivers/shared/worker-output.js';
 import { SCOPE_LABEL, SCOPE_ROOT } from './scope.js';
+
+/** What a test needs of a launched worker. */
+interface LaunchedTestWorker {
+  readonly port: number;
+  readonly pid?: number;
+  readonly containerId?: string;
+  logTail(): string[];
+  isAlive(): Promise<boolean>;
+  stop(): Promise<void>;
+}
 
 /** Real workers for integration tests: small heaps, loopback, stopped by the test that started them. */
 export interface TestWorker {
-  worker: LaunchedWorker;
+  worker: LaunchedTestWorker;
   port: number;
   url: string;
   token?: string;
@@ -37,7 +50,6 @@ export async function startVenvWorker(opts: {
     heapSizeGb: 1,
     extraJvmArgs: [],
     environment: {},
-    labels: TEST_LABELS,
     exitWithOwner: true,
     venvPath: provisionedVenv(),
     port,
@@ -57,18 +69,23 @@ export async function startDockerWorker(opts: {
   name: string;
 }): Promise<TestWorker> {
   const token = opts.auth === 'PSK' ? newToken() : undefined;
-  const worker = await launchDocker({
+  const worker = await launchContainer(dockerClient(), {
+    kind: 'dhmcp-image',
     name: opts.name,
-    auth: opts.auth,
-    token,
-    language: opts.language === 'Python' ? 'python' : 'groovy',
-    heapSizeGb: 1,
-    extraJvmArgs: [],
-    environment: {},
-    labels: TEST_LABELS,
-    exitWithOwner: true,
     image: defaultImage(opts.language),
+    env: workerEnvironment({
+      auth: opts.auth,
+      token,
+      language: opts.language === 'Python' ? 'python' : 'groovy',
+      heapSizeGb: 1,
+      extraJvmArgs: [],
+      environment: {},
+      exitWithOwner: true,
+    }),
+    labels: TEST_LABELS,
     volumes: [],
+    stdinSecret: token,
+    output: new WorkerOutput(),
   });
   try {
     await worker.waitUntilReady({ timeoutMs: 240_000 });

@@ -8,7 +8,8 @@ import {
   sweepDetached,
   saveDetached,
 } from '../../../src/tracking/detached-workers.js';
-import { pidExists } from '../../../src/tracking/process-identity.js';
+import { pidExists } from '../../../src/util/process-identity.js';
+import { DriverSet } from '../../../src/workers/drivers/index.js';
 import { PACKAGE_ROOT } from '../../../src/util/paths.js';
 import { writeConfig } from '../../helpers/mcp.js';
 import { settleTo, snapshot, workerGone, type ResourceSnapshot } from '../../helpers/leaks.js';
@@ -180,10 +181,10 @@ describe('dh-mcp worker start / ls / stop across processes', () => {
     );
     const w = loadDetached('ci-ttl')!;
     // Not expired: the sweep leaves it alone. Expired: the sweep stops it.
-    expect(await sweepDetached()).toEqual([]);
+    expect(await sweepDetached(new DriverSet())).toEqual([]);
     saveDetached({ ...w, expires_at: new Date(Date.now() - 1000).toISOString() });
-    expect(await sweepDetached()).toEqual(['ci-ttl']);
-    expect(pidExists(w.pid!)).toBe(false);
+    expect(await sweepDetached(new DriverSet())).toEqual(['ci-ttl']);
+    expect(pidExists(w.worker.pid as number)).toBe(false);
     expect(listDetached().map((x) => x.name)).not.toContain('ci-ttl');
   });
 });

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { PACKAGE_ROOT } from '../../../src/util/paths.js';
-import { freePort } from '../../../src/creation/ports.js';
+import { freePort } from '../../../src/workers/drivers/python/free-port.js';
 import { call } from '../../helpers/mcp.js';
 import { SCOPE_SUFFIX } from '../../helpers/scope.js';
 

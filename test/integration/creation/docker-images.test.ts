@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dockerClient } from '../../../src/creation/docker-client.js';
+import { dockerClient } from '../../../src/workers/docker-client.js';
 import { pinnedDeephavenVersion } from '../../../src/util/paths.js';
 import { call, inMemoryServer, writeConfig } from '../../helpers/mcp.js';
 import { startDockerWorker, type TestWorker } from '../../helpers/workers.js';

@@ -121,7 +121,7 @@ describe('launch failures', () => {
     await expect(pending).rejects.toThrow();
     expect(await settleTo(baseline)).toEqual(baseline);
     // The worker is gone first; the reservation is released right after the create's cleanup returns.
-    await expect.poll(() => mcp.state.creator.isStarting('cancelled'), { timeout: 5000 }).toBe(false);
+    await expect.poll(() => mcp.state.workers.isStarting('cancelled'), { timeout: 5000 }).toBe(false);
   });
 
   it('Docker engine down (client pointed at a dead socket): names the cause and the alternative', async () => {

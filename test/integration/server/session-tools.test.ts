@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { writeFile } from 'node:fs/promises';
 import { connectWorker } from '../../../src/deephaven/worker-connection.js';
-import { freePort } from '../../../src/creation/ports.js';
+import { freePort } from '../../../src/workers/drivers/python/free-port.js';
 import { pinnedDeephavenVersion } from '../../../src/util/paths.js';
 import { call, inMemoryServer, writeConfig } from '../../helpers/mcp.js';
 import { StdioPeer } from '../../helpers/stdio-peer.js';

@@ -3,8 +3,8 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { dockerClient } from '../../../src/creation/docker-client.js';
-import { pidExists, processStartTime } from '../../../src/tracking/process-identity.js';
+import { dockerClient } from '../../../src/workers/docker-client.js';
+import { pidExists, processStartTime } from '../../../src/util/process-identity.js';
 import { writeConfig } from '../../helpers/mcp.js';
 import { settleTo, snapshot } from '../../helpers/leaks.js';
 import { scoped } from '../../helpers/scope.js';
@@ -70,10 +70,16 @@ it('kill -9 leaves workers behind; the next start removes them and spares a deco
   decoys.push(decoy.pid!);
   const [rec] = records();
   expect(rec).toBeDefined();
-  const body = rec!.body as { python_workers: Record<string, { pid: number; start_time?: string }> };
-  expect(body.python_workers[scoped('orphan-py')]?.pid).toBe(pyPid);
-  expect(body.python_workers[scoped('orphan-py')]?.start_time).toBe(processStartTime(pyPid));
-  body.python_workers.reused = {
+  const body = rec!.body as {
+    workers: Record<string, { kind: string; pid?: number; start_time?: string; container_id?: string }>;
+  };
+  expect(body.workers[scoped('orphan-py')]).toMatchObject({
+    kind: 'python',
+    pid: pyPid,
+    start_time: processStartTime(pyPid),
+  });
+  body.workers.reused = {
+    kind: 'python',
     pid: decoy.pid!,
     start_time: String(Number(processStartTime(decoy.pid!)) - 1),
   };

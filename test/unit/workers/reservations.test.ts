@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Reservations } from '../../../src/creation/reservations.js';
+import { Reservations } from '../../../src/workers/reservations.js';
 
 // Names and slots of workers being created, claimed in one synchronous step.
 const id = (name: string) => `community:dynamic:${name}`;

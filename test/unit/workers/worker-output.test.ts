@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { WorkerOutput } from '../../../src/creation/launchers/worker-output.js';
+import { WorkerOutput } from '../../../src/workers/drivers/shared/worker-output.js';
 
 // The DH-WORKER line protocol of launchers/dh_worker.py as the launchers read it: no worker, no Java.
 const ready = (o: Record<string, unknown> = {}) =>

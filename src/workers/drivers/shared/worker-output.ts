@@ -1,4 +1,5 @@
-import { LaunchError, type ReadyInfo, type WaitOptions } from './launcher.js';
+import { LaunchError } from '../../launch-error.js';
+import type { ReadyInfo, WaitOptions } from './dh-worker-protocol.js';
 
 const MARKER = 'DH-WORKER ';
 const TAIL_LINES = 40;
@@ -16,11 +17,41 @@ interface WorkerEvent {
   message?: string;
 }
 
+/** What one output line means: ready, a start failure, or nothing (kept in the tail unless `hide`). */
+export type LineMeaning =
+  { ready: ReadyInfo } | { error: string; portTaken?: boolean; tail?: string } | { hide: true } | undefined;
+
+/** The DH-WORKER protocol of launchers/dh_worker.py: `DH-WORKER {json}` lines with ready or error events. */
+export function dhWorkerLine(line: string): LineMeaning {
+  if (!line.startsWith(MARKER)) return undefined;
+  let ev: WorkerEvent | undefined;
+  try {
+    ev = JSON.parse(line.slice(MARKER.length)) as WorkerEvent;
+  } catch {
+    ev = undefined;
+  }
+  if (ev?.event === 'ready' && typeof ev.port === 'number')
+    return { ready: { port: ev.port, version: ev.version, console: ev.console } };
+  if (ev?.event === 'error') {
+    const portTaken = /BindException|Address already in use/.test(ev.message ?? '');
+    return {
+      tail: `error: ${ev.message?.split('\n')[0] ?? 'unknown'}`,
+      portTaken,
+      error: portTaken
+        ? 'the worker could not bind its port: another process took it'
+        : `the worker failed to start: ${ev.message?.split('\n').slice(0, 3).join(' ') ?? 'unknown error'}${hint(ev.message)}`,
+    };
+  }
+  return { hide: true };
+}
+
 /**
- * Reads a worker's output: keeps a bounded tail for error messages, and turns the entry script's protocol lines
- * into a ready promise that also fails at once on an error line or on exit. Shared by both launchers.
+ * Reads a worker's output: keeps a bounded tail for error messages, and turns the lines that mean "ready" or
+ * "failed" (as the kind's line parser says) into a ready promise that also fails at once on exit.
  */
 export class WorkerOutput {
+  constructor(private readonly meaning: (line: string) => LineMeaning = dhWorkerLine) {}
+
   private readonly tail: string[] = [];
   private partial = '';
   private ready: ReadyInfo | undefined;
@@ -36,29 +67,13 @@ export class WorkerOutput {
   }
 
   private line(line: string): void {
-    if (line.startsWith(MARKER)) {
-      let ev: WorkerEvent | undefined;
-      try {
-        ev = JSON.parse(line.slice(MARKER.length)) as WorkerEvent;
-      } catch {
-        ev = undefined;
-      }
-      if (ev?.event === 'ready' && typeof ev.port === 'number') {
-        this.ready = { port: ev.port, version: ev.version, console: ev.console };
-      } else if (ev?.event === 'error') {
-        this.remember(`error: ${ev.message?.split('\n')[0] ?? 'unknown'}`);
-        const portTaken = /BindException|Address already in use/.test(ev.message ?? '');
-        this.fail(
-          portTaken
-            ? 'the worker could not bind its port: another process took it'
-            : `the worker failed to start: ${ev.message?.split('\n').slice(0, 3).join(' ') ?? 'unknown error'}${hint(ev.message)}`,
-          portTaken,
-        );
-      }
-      this.notify();
-      return;
-    }
-    if (line.trim()) this.remember(line);
+    const m = this.meaning(line);
+    if (m && 'ready' in m) this.ready ??= m.ready;
+    else if (m && 'error' in m) {
+      if (m.tail) this.remember(m.tail);
+      this.fail(m.error, m.portTaken);
+    } else if (!m && line.trim()) this.remember(line);
+    if (m) this.notify();
   }
 
   private remember(line: string): void {
@@ -135,10 +150,11 @@ function hint(message: string | undefined): string {
   return '';
 }
 
-/** What both launchers' workers share: the output reader, the ready wait and an idempotent stop. */
+/** What DH-WORKER and plain workers share: the output reader, the ready wait and an idempotent stop. */
 export abstract class WorkerBase {
-  protected readonly output = new WorkerOutput();
   private stopping: Promise<void> | undefined;
+
+  constructor(protected readonly output: WorkerOutput = new WorkerOutput()) {}
 
   protected abstract describe(): string;
   protected abstract doStop(): Promise<void>;

@@ -3,14 +3,24 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa, type Options, type ResultPromise } from 'execa';
-import { SETUP_PYTHON_COMMAND, javaInstallHint } from '../../setup/hints.js';
-import { findJavaHere } from '../../setup/java.js';
-import { WORKER_ENTRY_SCRIPT, venvPython } from '../../util/paths.js';
-import { logger } from '../../util/logger.js';
-import { LaunchError, workerEnvironment, type LaunchedWorker, type PythonSpec } from './launcher.js';
-import { WorkerBase } from './worker-output.js';
+import { SETUP_PYTHON_COMMAND, javaInstallHint } from '../../../setup/hints.js';
+import { findJavaHere } from '../../../setup/java.js';
+import { WORKER_ENTRY_SCRIPT, venvPython } from '../../../util/paths.js';
+import { identify, type ProcessIdentity } from '../../../util/process-identity.js';
+import { LaunchError } from '../../launch-error.js';
+import { workerEnvironment, type DhWorkerSpec } from '../shared/dh-worker-protocol.js';
+import { WorkerBase } from '../shared/worker-output.js';
+import { stopPythonWorker, type PythonRecord } from './record.js';
 
-const STOP_GRACE_MS = 10_000;
+export interface PythonSpec extends DhWorkerSpec {
+  /** The session name; it names the temp directory and the log lines. */
+  name: string;
+  venvPath: string;
+  /** The host port to bind (127.0.0.1 only). */
+  port: number;
+  /** Write the worker's output to this file instead of our pipes (for workers that outlive this process). */
+  logFile?: string;
+}
 
 /** A JDK 17+ with its JVM library: JAVA_HOME, java on PATH, the platform's usual folders (see findJava). */
 export function findJavaHome(env: NodeJS.ProcessEnv = process.env): string | undefined {
@@ -41,7 +51,7 @@ export function checkVenv(venv: string): void {
  * stdout/stderr are drained into a bounded tail. The worker gets its own process group and its own data,
  * cache and config directories, so two workers never share state and a stop reaches every child.
  */
-export async function launchPython(spec: PythonSpec): Promise<LaunchedWorker> {
+export async function launchPython(spec: PythonSpec): Promise<PythonWorker> {
   checkVenv(spec.venvPath);
   const javaHome = findJavaHome(spec.environment.JAVA_HOME ? spec.environment : process.env);
   if (!javaHome)
@@ -91,10 +101,10 @@ function inheritedEnv(e: NodeJS.ProcessEnv): Record<string, string> {
   return Object.fromEntries(INHERITED.flatMap((k) => (e[k] === undefined ? [] : [[k, e[k]]])));
 }
 
-class PythonWorker extends WorkerBase implements LaunchedWorker {
-  readonly method = 'python' as const;
+export class PythonWorker extends WorkerBase {
   readonly port: number;
   readonly pid: number | undefined;
+  readonly identity: ProcessIdentity | undefined;
   private exited = false;
   private readonly exit: Promise<void>;
 
@@ -106,6 +116,7 @@ class PythonWorker extends WorkerBase implements LaunchedWorker {
     super();
     this.port = spec.port;
     this.pid = child.pid;
+    this.identity = child.pid ? identify(child.pid) : undefined;
     child.stdout?.setEncoding('utf8').on('data', (d: string) => this.output.push(d));
     child.stderr?.setEncoding('utf8').on('data', (d: string) => this.output.push(d));
     child.stdin?.on('error', () => undefined); // EPIPE when the worker dies early
@@ -160,32 +171,25 @@ class PythonWorker extends WorkerBase implements LaunchedWorker {
     return !this.exited;
   }
 
-  protected async doStop(): Promise<void> {
-    const pid = this.pid;
-    if (!this.exited && pid) {
-      signalGroup(pid, 'SIGTERM');
-      const graceful = await Promise.race([
-        this.exit.then(() => true),
-        delay(STOP_GRACE_MS).then(() => false),
-      ]);
-      if (!graceful) {
-        logger.warn({ session: this.spec.name, pid }, 'worker ignored SIGTERM; killing it');
-        signalGroup(pid, 'SIGKILL');
-        await Promise.race([this.exit, delay(5000)]);
-      }
-    }
-    // No group kill once the worker has exited: the worker has no children, and its group id may already
-    // belong to an unrelated process.
-    this.child.stdin?.destroy();
-    await rm(this.home, { recursive: true, force: true }).catch(() => undefined);
+  /** What an instance or detached record holds: pid plus start time, so a reused pid is never signalled. */
+  record(): PythonRecord {
+    return {
+      kind: 'python',
+      pid: this.pid ?? 0,
+      start_time: this.identity?.startTime,
+      home: this.home,
+      port: this.port,
+      ...(this.spec.logFile ? { log_file: this.spec.logFile } : {}),
+    };
   }
-}
 
-function signalGroup(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, sig);
-  } catch {
-    // Already gone.
+  protected async doStop(): Promise<void> {
+    // The one verified stop of this kind (the same as for a re-attached record); the log file of a detached
+    // worker is left to whoever removes its record.
+    if (!this.exited && this.identity) await stopPythonWorker({ ...this.record(), log_file: undefined });
+    else await rm(this.home, { recursive: true, force: true }).catch(() => undefined);
+    await Promise.race([this.exit, delay(5000)]);
+    this.child.stdin?.destroy();
   }
 }
 

@@ -14,7 +14,7 @@ export function logBrowserAccess(s: DynamicSession, mode: CredentialRetrievalMod
   const lines = [
     RULE,
     `Deephaven worker '${s.name}' (${s.id}) is ready - browser access:`,
-    `   Port: ${s.worker.port}`,
+    `   Port: ${s.handle.endpoint.port}`,
     `   Base URL: ${s.publicUrl}`,
   ];
   if (s.tokenGenerated) {

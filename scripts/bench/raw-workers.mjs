@@ -1,0 +1,24 @@
+// Workers started by the drivers' own launch code, without the server around them (for "raw boot" figures).
+import { dockerClient } from '../../dist/workers/docker-client.js';
+import { launchPython } from '../../dist/workers/drivers/python/launch.js';
+import { launchContainer } from '../../dist/workers/drivers/shared/container.js';
+import { workerEnvironment } from '../../dist/workers/drivers/shared/dh-worker-protocol.js';
+import { WorkerOutput } from '../../dist/workers/drivers/shared/worker-output.js';
+
+export { freePort } from '../../dist/workers/drivers/python/free-port.js';
+
+/** A venv worker through launchers/dh_worker.py. spec: the DH-WORKER spec plus name, venvPath, port. */
+export const rawPython = (spec) => launchPython(spec);
+
+/** A dh-mcp image container (DH-WORKER protocol). spec: the DH-WORKER spec plus name, image, labels. */
+export const rawDhmcpImage = (spec) =>
+  launchContainer(dockerClient(), {
+    kind: 'dhmcp-image',
+    name: spec.name,
+    image: spec.image,
+    env: workerEnvironment(spec),
+    labels: spec.labels ?? {},
+    volumes: [],
+    stdinSecret: spec.auth === 'PSK' ? spec.token : undefined,
+    output: new WorkerOutput(),
+  });

@@ -1,0 +1,51 @@
+import type Docker from 'dockerode';
+import type { CreatePlan } from '../../../creation/create-request.js';
+import type { LaunchContext, RunningWorker, WorkerDriver } from '../driver.js';
+import { attachContainer, launchContainer, sweepContainers } from '../shared/container.js';
+import { dhWorkerSpec, workerEnvironment } from '../shared/dh-worker-protocol.js';
+import { WorkerOutput, dhWorkerLine } from '../shared/worker-output.js';
+
+/**
+ * Containers of a dh-mcp worker image (images/, scripts/build-images.sh; labelled
+ * io.dh-mcp.worker-protocol=dh-worker/1): launchers/dh_worker.py inside speaks the DH-WORKER protocol, so the
+ * PSK goes through the attached stdin and never appears in `docker inspect`.
+ */
+export function dhmcpImageDriver(docker: () => Docker): WorkerDriver {
+  return {
+    kind: 'dhmcp-image',
+
+    async launch(plan: CreatePlan, ctx: LaunchContext): Promise<RunningWorker> {
+      ctx.signal.throwIfAborted();
+      ctx.onProgress?.(`launching docker worker '${plan.name}' (${plan.docker.image})`);
+      const spec = dhWorkerSpec(plan, ctx.exitWithOwner);
+      const worker = await launchContainer(docker(), {
+        kind: 'dhmcp-image',
+        name: plan.name,
+        image: plan.docker.image,
+        env: workerEnvironment(spec),
+        labels: ctx.labels,
+        memoryLimitGb: plan.docker.memoryLimitGb,
+        cpuLimit: plan.docker.cpuLimit,
+        volumes: plan.docker.volumes,
+        stdinSecret: plan.auth === 'PSK' ? plan.token : undefined,
+        output: new WorkerOutput(dhWorkerLine),
+      });
+      ctx.track(worker.record());
+      try {
+        const ready = await worker.waitUntilReady({
+          timeoutMs: Math.max(ctx.deadline - Date.now(), 1),
+          signal: ctx.signal,
+          onProgress: ctx.onProgress,
+        });
+        return worker.running(ready);
+      } catch (e) {
+        await worker.stop();
+        if (!(await worker.isAlive())) ctx.untrack();
+        throw e;
+      }
+    },
+
+    reattach: (record) => attachContainer(docker, 'dhmcp-image', record),
+    sweepLabelled: (isOrphan) => sweepContainers(docker(), 'dhmcp-image', isOrphan),
+  };
+}

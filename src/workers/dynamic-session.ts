@@ -1,0 +1,67 @@
+import type { WorkerConnection } from '../deephaven/worker-connection.js';
+import { CommunitySession } from '../sessions/community-session.js';
+import type { Liveness } from '../sessions/liveness.js';
+import type { WorkerHandle } from './worker-handle.js';
+
+/**
+ * A worker created by session_community_create: a community session around a worker handle, which stops the
+ * worker when closed. The token lives only in memory.
+ */
+export class DynamicSession extends CommunitySession {
+  private stopped: Promise<boolean> | undefined;
+
+  constructor(
+    readonly handle: WorkerHandle,
+    /** The launch method the request asked for (reported as launch_method). */
+    readonly launchMethod: string,
+    login?: WorkerConnection,
+  ) {
+    super(
+      handle.name,
+      'dynamic',
+      {
+        host: handle.endpoint.host,
+        port: handle.endpoint.port,
+        useTls: false,
+        auth: handle.auth.type,
+        token: () => handle.auth.token,
+        knownVersion: handle.version,
+      },
+      handle.console,
+    );
+    if (login) this.adoptConnection(login);
+  }
+
+  get tokenGenerated(): boolean {
+    return this.handle.auth.generated;
+  }
+
+  /** What a person types into a browser (the connection itself uses 127.0.0.1). */
+  override get publicUrl(): string {
+    return this.handle.browserUrl;
+  }
+
+  override async liveness(attemptToConnect: boolean): Promise<Liveness & { connection?: WorkerConnection }> {
+    if (!(await this.handle.isAlive())) {
+      const tail = this.handle.logTail().slice(-3).join(' | ');
+      return {
+        status: 'OFFLINE',
+        detail: `the ${this.handle.noun} is no longer running${tail ? `; last output: ${tail}` : ''}`,
+      };
+    }
+    return super.liveness(attemptToConnect);
+  }
+
+  /** Closes the connection and stops the worker; resolves to whether the worker is gone. Never throws. */
+  stop(): Promise<boolean> {
+    this.stopped ??= (async () => {
+      await super.close().catch(() => undefined);
+      return this.handle.stop();
+    })();
+    return this.stopped;
+  }
+
+  override async close(): Promise<void> {
+    await this.stop();
+  }
+}

@@ -1,0 +1,177 @@
+import type { CredentialRetrievalMode, SessionCreationConfig } from '../config/schema.js';
+import { resolveCreateRequest, type CreateArgs, type CreatePlan } from '../creation/create-request.js';
+import { makeSessionId } from '../sessions/session-id.js';
+import type { SessionRegistry } from '../sessions/registry.js';
+import { UserError, errorMessage } from '../util/errors.js';
+import { logger } from '../util/logger.js';
+import { logBrowserAccess } from './browser-banner.js';
+import type { DriverSet } from './drivers/index.js';
+import { DynamicSession } from './dynamic-session.js';
+import { LaunchError } from './launch-error.js';
+import type { Reservations } from './reservations.js';
+import { cancelReason, startWorker, type WorkerTracking } from './start-worker.js';
+
+/** Where the service records its workers (InstanceTracker implements it). */
+export interface ServiceTracker extends WorkerTracking {
+  /** Labels for a resource owned by this process (containers carry them). */
+  ownerLabels(name: string): Record<string, string>;
+}
+
+export interface WorkerServiceDeps {
+  registry: SessionRegistry;
+  reservations: Reservations;
+  tracker: ServiceTracker;
+  drivers: DriverSet;
+  /** Creates wait for this (the start-up orphan sweep, which may free names and ports). */
+  sweepGate: Promise<unknown>;
+}
+
+/** What the current configuration says about creation; read at each call, so a reload applies at once. */
+export interface CreationSettings {
+  /** The session_creation section (undefined: creation not configured). */
+  creation: SessionCreationConfig | undefined;
+  credentialMode: CredentialRetrievalMode;
+}
+
+export interface CreateOptions {
+  signal?: AbortSignal;
+  onProgress?: (message: string) => void;
+}
+
+/**
+ * Creates and deletes the MCP server's workers. A create validates everything, reserves its name and a slot,
+ * starts the worker through its driver (ready signal, then a real login), and only then registers the session.
+ * Every failure, timeout, cancellation, reload or shutdown on the way stops what was started and frees the
+ * reservation.
+ */
+export class WorkerService {
+  private readonly inFlight = new Set<{ abort: AbortController; done: Promise<unknown> }>();
+  private readonly sweepGate: Promise<unknown>;
+
+  constructor(private readonly deps: WorkerServiceDeps) {
+    this.sweepGate = deps.sweepGate.catch(() => undefined);
+  }
+
+  async create(
+    args: CreateArgs,
+    settings: CreationSettings,
+    opts: CreateOptions = {},
+  ): Promise<DynamicSession> {
+    const { creation } = settings;
+    if (!creation)
+      throw new UserError(
+        'Community session creation not configured in deephaven_mcp.json; add a "community": {"session_creation": {}} section (docs/configuration.md)',
+      );
+    if (creation.max_concurrent_sessions === 0)
+      throw new UserError(
+        'Community session creation is disabled: community.session_creation.max_concurrent_sessions is 0',
+      );
+    const plan = resolveCreateRequest(args, creation);
+    const id = makeSessionId('community', 'dynamic', plan.name);
+    const { registry } = this.deps;
+    const inUse = registry.list().filter((s) => s.source === 'dynamic').length;
+    const release = this.deps.reservations.reserve(
+      plan.name,
+      id,
+      registry.has(id),
+      inUse,
+      creation.max_concurrent_sessions,
+    );
+
+    const abort = new AbortController();
+    const signal = opts.signal ? AbortSignal.any([opts.signal, abort.signal]) : abort.signal;
+    const entry = { abort, done: Promise.resolve() as Promise<unknown> };
+    const work = this.launchAndRegister(plan, id, settings.credentialMode, signal, opts.onProgress);
+    entry.done = work.catch(() => undefined);
+    this.inFlight.add(entry);
+    try {
+      return await work;
+    } catch (e) {
+      throw new UserError(`Failed to create community session '${plan.name}': ${errorMessage(e)}`);
+    } finally {
+      this.inFlight.delete(entry);
+      release();
+    }
+  }
+
+  private async launchAndRegister(
+    plan: CreatePlan,
+    id: string,
+    credentialMode: CredentialRetrievalMode,
+    signal: AbortSignal,
+    onProgress?: (message: string) => void,
+  ): Promise<DynamicSession> {
+    const started = Date.now();
+    await this.sweepGate;
+    // Values of environment_vars may be secrets too: only their names are logged, and never the token.
+    const { token: _secret, environment, ...loggable } = plan;
+    logger.info(
+      { session: id, plan: { ...loggable, environment: Object.keys(environment) } },
+      'creating worker',
+    );
+    const { handle, connection } = await startWorker(plan, {
+      drivers: this.deps.drivers,
+      tracking: this.deps.tracker,
+      labels: this.deps.tracker.ownerLabels(plan.name),
+      exitWithOwner: true,
+      signal,
+      onProgress,
+    });
+    const session = new DynamicSession(handle, plan.method, connection);
+    if (signal.aborted) {
+      await session.stop();
+      throw new LaunchError(`creation was cancelled (${cancelReason(signal)}); the worker was stopped`);
+    }
+    // Synchronous from the check above to here: nothing can interleave before the add.
+    this.deps.registry.add(session);
+    logger.info(
+      { session: id, kind: handle.kind, port: handle.endpoint.port, ms: Date.now() - started },
+      'worker created',
+    );
+    logBrowserAccess(session, credentialMode);
+    return session;
+  }
+
+  /**
+   * Stops a created worker and removes its session. The session is removed first, so a worker that would not
+   * stop is still gone from the list; the error then says so (it stays tracked for the next start-up sweep).
+   */
+  async delete(name: string): Promise<{ session_id: string; session_name: string }> {
+    const id = makeSessionId('community', 'dynamic', name);
+    const { registry } = this.deps;
+    if (!registry.has(id)) {
+      if (this.deps.reservations.has(name))
+        throw new UserError(
+          `Session '${id}' is still starting; cancel its session_community_create call or wait for it to finish`,
+        );
+      throw new UserError(
+        `Session '${id}' not found; sessions_list shows the sessions that exist (only created workers can be deleted)`,
+      );
+    }
+    const s = registry.get(id);
+    if (!(s instanceof DynamicSession))
+      throw new UserError(`Session '${id}' is not a dynamically created session and cannot be deleted`);
+    registry.remove(id);
+    if (!(await s.stop())) {
+      const what = Object.entries(s.handle.identity)
+        .map(([k, v]) => `${k} ${String(v)}`)
+        .join(', ');
+      throw new UserError(
+        `Session '${id}' was removed but its ${s.handle.noun} (${what}) did not stop; it stays tracked and the next server start removes it`,
+      );
+    }
+    return { session_id: id, session_name: name };
+  }
+
+  /** Whether a create of `name` is under way. */
+  isStarting(name: string): boolean {
+    return this.deps.reservations.has(name);
+  }
+
+  /** Stops every create in flight (reload, shutdown) and waits until each has cleaned up. */
+  async abortAll(reason: string): Promise<void> {
+    const all = [...this.inFlight];
+    for (const f of all) f.abort.abort(new Error(reason));
+    await Promise.all(all.map((f) => f.done));
+  }
+}
