@@ -55,6 +55,8 @@ export interface ContainerSpec {
   memoryLimitGb?: number;
   cpuLimit?: number;
   volumes: string[];
+  /** Arguments to the image's entry point (undefined: the image's own CMD). */
+  cmd?: string[];
   /** Written to the container's stdin once it runs (the DH-WORKER PSK channel); never in its environment. */
   stdinSecret?: string;
   /** Reads the worker's output for its ready line. */
@@ -81,6 +83,7 @@ export async function launchContainer(docker: Docker, spec: ContainerSpec): Prom
     container = await docker.createContainer({
       name: containerName(spec.name),
       Image: spec.image,
+      ...(spec.cmd ? { Cmd: spec.cmd } : {}),
       Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
       Labels: { ...spec.labels, [LABELS.kind]: spec.kind },
       ExposedPorts: { [WORKER_PORT]: {} },

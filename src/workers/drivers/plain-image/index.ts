@@ -1,0 +1,132 @@
+import type Docker from 'dockerode';
+import type { CreatePlan } from '../../../creation/create-request.js';
+import { LaunchError } from '../../launch-error.js';
+import type { LaunchContext, RunningWorker, WorkerDriver } from '../driver.js';
+import { attachContainer, launchContainer, sweepContainers } from '../shared/container.js';
+import { baseJvmArgs } from '../shared/dh-worker-protocol.js';
+import { WorkerOutput, type LineMeaning } from '../shared/worker-output.js';
+import { singleFileTar } from './tar.js';
+
+const PSK_HANDLER = 'io.deephaven.authentication.psk.PskAuthenticationHandler';
+const ANONYMOUS_HANDLER = 'io.deephaven.auth.AnonymousAuthenticationHandler';
+/** Where the bootstrap properties file goes; the image's start script hands its one argument to JettyMain. */
+const BOOTSTRAP_DIR = '/tmp';
+const BOOTSTRAP_NAME = 'dh-mcp-bootstrap.properties';
+/** The server's own ready line (logger DeephavenApiServer), after the authentication banner. */
+const READY = /Server started on port (\d+)/;
+
+/**
+ * Containers of a plain Deephaven image: the official ghcr.io/deephaven/server (Python) and server-slim
+ * (Groovy), and any image built FROM them (docs/official-images.md). They know nothing of dh-mcp: JVM arguments
+ * go through START_OPTS (the image's own JAVA_OPTS stays), readiness is the server's own start-up line, the
+ * console language is the image's unless the request names one. The PSK and the authentication handler go
+ * into a bootstrap properties file put into the container before it starts (JettyMain loads its one argument
+ * as system properties), so they never appear in `docker inspect`; an image that defines its own CMD leaves
+ * no room for that file, and then the PSK travels in START_OPTS, which the worker's details say.
+ */
+export function plainImageDriver(docker: () => Docker): WorkerDriver {
+  return {
+    kind: 'plain-image',
+
+    async launch(plan: CreatePlan, ctx: LaunchContext): Promise<RunningWorker> {
+      ctx.signal.throwIfAborted();
+      ctx.onProgress?.(`launching docker worker '${plan.name}' (${plan.docker.image})`);
+      const image = await docker().getImage(plan.docker.image).inspect();
+      const ownCmd = (image.Config?.Cmd ?? []).length > 0;
+      const properties = serverProperties(plan);
+      const jvmArgs = baseJvmArgs(plan.heapSizeGb, plan.extraJvmArgs);
+      if (ownCmd) jvmArgs.push(...Object.entries(properties).map(([k, v]) => `-D${k}=${v}`));
+      const userStartOpts = plan.environment.START_OPTS;
+      const env = {
+        ...plan.environment,
+        START_OPTS: [...jvmArgs.map(quoteForXargs), ...(userStartOpts ? [userStartOpts] : [])].join(' '),
+      };
+      const secretExposure =
+        ownCmd && plan.auth === 'PSK'
+          ? `the image '${plan.docker.image}' defines its own CMD, so the PSK is passed in the container's START_OPTS environment variable, which 'docker inspect' shows to anyone who can use the Docker engine`
+          : undefined;
+      const worker = await launchContainer(docker(), {
+        kind: 'plain-image',
+        name: plan.name,
+        image: plan.docker.image,
+        env,
+        labels: ctx.labels,
+        memoryLimitGb: plan.docker.memoryLimitGb,
+        cpuLimit: plan.docker.cpuLimit,
+        volumes: plan.docker.volumes,
+        cmd: ownCmd ? undefined : [`${BOOTSTRAP_DIR}/${BOOTSTRAP_NAME}`],
+        output: new WorkerOutput(plainLine(plan.token)),
+        beforeStart: ownCmd
+          ? undefined
+          : (c) =>
+              c.putArchive(singleFileTar(BOOTSTRAP_NAME, propertiesFile(properties)), {
+                path: BOOTSTRAP_DIR,
+              }),
+      });
+      ctx.track(worker.record());
+      try {
+        const ready = await worker.waitUntilReady({
+          timeoutMs: Math.max(ctx.deadline - Date.now(), 1),
+          signal: ctx.signal,
+          onProgress: ctx.onProgress,
+        });
+        return worker.running(ready, { console: plan.language, secretExposure });
+      } catch (e) {
+        await worker.stop();
+        if (!(await worker.isAlive())) ctx.untrack();
+        throw e;
+      }
+    },
+
+    reattach: (record) => attachContainer(docker, 'plain-image', record),
+    sweepLabelled: (isOrphan) => sweepContainers(docker(), 'plain-image', isOrphan),
+  };
+}
+
+/** The server settings dh-mcp decides: authentication, and the console when the request names one. */
+function serverProperties(plan: CreatePlan): Record<string, string> {
+  const p: Record<string, string> = {
+    AuthHandlers: plan.auth === 'PSK' ? PSK_HANDLER : ANONYMOUS_HANDLER,
+  };
+  if (plan.auth === 'PSK') {
+    const token = plan.token ?? '';
+    // The server reads the PSK as ASCII (the same rule the DH-WORKER script applies).
+    if (!token || !/^[\x21-\x7e]+$/.test(token))
+      throw new LaunchError('auth_token must be printable ASCII without whitespace for a Deephaven image');
+    p['authentication.psk'] = token;
+  }
+  if (plan.language) p['deephaven.console.type'] = plan.language;
+  return p;
+}
+
+/** Java properties syntax: backslashes escaped; keys and values here hold no line breaks. */
+function propertiesFile(p: Record<string, string>): string {
+  return Object.entries(p)
+    .map(([k, v]) => `${k}=${v.replace(/\\/g, '\\\\')}\n`)
+    .join('');
+}
+
+/**
+ * START_OPTS is split by xargs in the image's start script: quote an argument that holds whitespace or quotes.
+ * xargs knows no escapes inside quotes, so an argument holding both kinds of quote cannot be passed.
+ */
+export function quoteForXargs(arg: string): string {
+  if (!/[\s'"\\]/.test(arg)) return arg;
+  if (!arg.includes("'") && !arg.includes('\\')) return `'${arg}'`;
+  if (!arg.includes('"') && !arg.includes('\\')) return `"${arg}"`;
+  throw new LaunchError(
+    `the JVM argument '${arg.slice(0, 60)}' holds quotes or backslashes that START_OPTS of a Deephaven image cannot carry`,
+  );
+}
+
+/**
+ * The server's own log: ready on "Server started on port N". The authentication banner prints the PSK (and a
+ * URL holding it): those lines never reach our log tail or error messages.
+ */
+function plainLine(token: string | undefined): (line: string) => LineMeaning {
+  return (line) => {
+    if (READY.test(line)) return { ready: { port: Number(READY.exec(line)![1]) } };
+    if ((token && line.includes(token)) || /psk=|pre-shared key/i.test(line)) return { hide: true };
+    return undefined;
+  };
+}
