@@ -18,15 +18,19 @@ describe('orphan sweep: which labelled containers are orphans', () => {
     expect(ownerGone(labels({ [LABELS.instance]: 'self' }), 'self', now)).toBe(false);
   });
   it('never another host’s', () => {
-    expect(ownerGone(labels({ [LABELS.ownerHost]: 'elsewhere', [LABELS.ownerPid]: '999999999' }), 'self', now)).toBe(
+    expect(
+      ownerGone(labels({ [LABELS.ownerHost]: 'elsewhere', [LABELS.ownerPid]: '999999999' }), 'self', now),
+    ).toBe(false);
+  });
+  it('not while the owner runs (same pid and start time)', () => {
+    expect(ownerGone(labels({ [LABELS.ownerPid]: me.pid, [LABELS.ownerStart]: me.start }), 'self', now)).toBe(
       false,
     );
   });
-  it('not while the owner runs (same pid and start time)', () => {
-    expect(ownerGone(labels({ [LABELS.ownerPid]: me.pid, [LABELS.ownerStart]: me.start }), 'self', now)).toBe(false);
-  });
   it('yes when the owner pid now belongs to another process (start time differs)', () => {
-    expect(ownerGone(labels({ [LABELS.ownerPid]: me.pid, [LABELS.ownerStart]: '1' }), 'self', now)).toBe(true);
+    expect(ownerGone(labels({ [LABELS.ownerPid]: me.pid, [LABELS.ownerStart]: '1' }), 'self', now)).toBe(
+      true,
+    );
   });
   it('yes when the owner is gone or unknown', () => {
     expect(ownerGone(labels({ [LABELS.ownerPid]: '999999999' }), 'self', now)).toBe(true);
@@ -45,9 +49,12 @@ describe('driver set', () => {
     throw new Error('no Docker in unit tests');
   });
   it('re-attaches records by kind, and nothing for an unknown kind or a malformed record', () => {
-    expect(drivers.reattach({ kind: 'python', pid: 12345, start_time: '1' })?.identity).toEqual({ process_id: 12345 });
-    expect(drivers.reattach({ kind: 'dhmcp-image', container_id: 'abc' })?.identity).toEqual({ container_id: 'abc' });
-    expect(drivers.reattach({ kind: 'plain-image', container_id: 'def' })?.identity).toEqual({ container_id: 'def' });
+    expect(drivers.reattach({ kind: 'python', pid: 12345, start_time: '1' })?.identity).toEqual({
+      process_id: 12345,
+    });
+    expect(drivers.reattach({ kind: 'dhmcp-image', container_id: 'abc' })?.identity).toEqual({
+      container_id: 'abc',
+    });
     expect(drivers.reattach({ kind: 'k8s-pod', name: 'x' })).toBeUndefined();
     expect(drivers.reattach({ kind: 'python', pid: 'nope' })).toBeUndefined();
   });
