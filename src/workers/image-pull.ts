@@ -34,7 +34,8 @@ export class ImagePullError extends Error {
   override name = 'ImagePullError';
   constructor(
     message: string,
-    readonly reason: 'absent' | 'not-found' | 'unauthorized' | 'unreachable' | 'cancelled' | 'timeout' | 'failed',
+    readonly reason:
+      'absent' | 'not-found' | 'unauthorized' | 'unreachable' | 'cancelled' | 'timeout' | 'failed',
   ) {
     super(message);
   }
@@ -99,7 +100,8 @@ interface PullEvent {
 async function pull(docker: Docker, image: string, opts: EnsureImageOptions): Promise<void> {
   const timeoutMs = opts.timeoutMs ?? 600_000;
   const abort = new AbortController();
-  const onAbort = (): void => abort.abort(new ImagePullError(`the pull of '${image}' was cancelled`, 'cancelled'));
+  const onAbort = (): void =>
+    abort.abort(new ImagePullError(`the pull of '${image}' was cancelled`, 'cancelled'));
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   if (opts.signal?.aborted) onAbort();
   const timer = setTimeout(
@@ -156,7 +158,11 @@ async function pull(docker: Docker, image: string, opts: EnsureImageOptions): Pr
           if (ev.status === 'Downloading' && d?.total) {
             l.total = Math.max(l.total, d.total);
             l.current = Math.max(l.current, d.current ?? 0);
-          } else if (ev.status === 'Download complete' || ev.status === 'Already exists' || ev.status === 'Pull complete') {
+          } else if (
+            ev.status === 'Download complete' ||
+            ev.status === 'Already exists' ||
+            ev.status === 'Pull complete'
+          ) {
             l.current = l.total;
             l.done = ev.status !== 'Download complete' || l.done;
           }
@@ -194,7 +200,11 @@ function explainPullError(e: unknown, image: string, signal: AbortSignal): Image
       `the image '${image}' does not exist in ${registry} (${firstLine(msg)}); check the name and the tag`,
       'not-found',
     );
-  if (/dial tcp|connection refused|no such host|timeout|i\/o timeout|EOF|TLS|x509|network is unreachable/i.test(msg))
+  if (
+    /dial tcp|connection refused|no such host|timeout|i\/o timeout|EOF|TLS|x509|network is unreachable/i.test(
+      msg,
+    )
+  )
     return new ImagePullError(
       `the registry ${registry} is not reachable (${firstLine(msg)}); check the network, or pull '${image}' on a machine that can and load it here`,
       'unreachable',
@@ -229,7 +239,13 @@ export function registryAuth(
   const keys =
     registry === 'docker.io'
       ? ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io', 'registry-1.docker.io']
-      : [registry, `https://${registry}`, `http://${registry}`, `https://${registry}/v1/`, `https://${registry}/v2/`];
+      : [
+          registry,
+          `https://${registry}`,
+          `http://${registry}`,
+          `https://${registry}/v1/`,
+          `https://${registry}/v2/`,
+        ];
   const entry = keys.map((k) => config.auths?.[k]).find((a) => a !== undefined);
   if (!entry) return undefined;
   const serveraddress = registry === 'docker.io' ? 'https://index.docker.io/v1/' : registry;

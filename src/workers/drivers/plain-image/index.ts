@@ -58,10 +58,11 @@ export function plainImageDriver(docker: () => Docker): WorkerDriver {
         output: new WorkerOutput(plainLine(plan.token)),
         beforeStart: ownCmd
           ? undefined
-          : (c) =>
-              c.putArchive(singleFileTar(BOOTSTRAP_NAME, propertiesFile(properties)), {
+          : async (c) => {
+              await c.putArchive(singleFileTar(BOOTSTRAP_NAME, propertiesFile(properties)), {
                 path: BOOTSTRAP_DIR,
-              }),
+              });
+            },
       });
       ctx.track(worker.record());
       try {
