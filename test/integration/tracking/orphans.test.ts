@@ -105,7 +105,8 @@ it('kill -9 leaves workers behind; the next start removes them and spares a deco
       )
       .toBe('404');
     expect(pidExists(decoy.pid!)).toBe(true);
-    expect(records().map((r) => r.file)).not.toContain(rec!.file);
+    // The sweep runs in the background and removes the record once every worker in it is stopped.
+    await expect.poll(() => records().map((r) => r.file), { timeout: 20_000 }).not.toContain(rec!.file);
   } finally {
     second.proc.stdin.end();
     await second.exited;
