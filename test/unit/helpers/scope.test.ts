@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { expect, it } from 'vitest';
-import { LABELS } from '../../../src/tracking/instance-record.js';
-import { processStartTime } from '../../../src/tracking/process-identity.js';
+import { LABELS } from '../../../src/workers/owner-labels.js';
+import { processStartTime } from '../../../src/util/process-identity.js';
 import { SCOPE_LABEL, SCOPE_ROOT, SCOPE_SUFFIX, adoptOwner, inScope, scoped } from '../../helpers/scope.js';
 
 // The leak checks' notion of "this test file's own": labels alone decide, nothing else on the machine counts.
