@@ -9,6 +9,7 @@
 // 1M-row table only, as ours is (DH_MCP_MAX_RESPONSE_CHARS), so both produce the full answer.
 //
 // Usage: npm run bench:table-data [-- --sizes 100000,1000000 --runs 3 --formats csv,xml]
+import { Buffer } from 'node:buffer';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -16,6 +17,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { ReadBuffer, deserializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import { freePort, rawPython } from './raw-workers.mjs';
 import { provisionedVenv } from '../../dist/util/paths.js';
 
@@ -90,6 +92,31 @@ const procKb = (pid, key) =>
   Number(new RegExp(`${key}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
 const hwm = (pid) => procKb(pid, 'VmHWM');
 const SESSION = 'community:config:w';
+
+// The SDK client's stdio ReadBuffer copies its whole buffer on every chunk and rescans it for a newline on every
+// read: quadratic in the size of one message (a 100 MB answer spends minutes there). The bench measures the
+// servers, so its client reads lines in linear time; every other part of the SDK client is unchanged.
+ReadBuffer.prototype.append = function append(chunk) {
+  (this._chunks ??= []).push(chunk);
+};
+ReadBuffer.prototype.readMessage = function readMessage() {
+  const chunks = this._chunks ?? [];
+  for (let k = this._scanned ?? 0; k < chunks.length; k++) {
+    const at = chunks[k].indexOf(10);
+    if (at === -1) continue;
+    const line = Buffer.concat([...chunks.slice(0, k), chunks[k].subarray(0, at)]);
+    const rest = chunks[k].subarray(at + 1);
+    this._chunks = rest.length ? [rest, ...chunks.slice(k + 1)] : chunks.slice(k + 1);
+    this._scanned = 0;
+    return deserializeMessage(line.toString('utf8').replace(/\r$/, ''));
+  }
+  this._scanned = chunks.length;
+  return null;
+};
+ReadBuffer.prototype.clear = function clear() {
+  this._chunks = [];
+  this._scanned = 0;
+};
 
 async function connect(command, args, env) {
   const transport = new StdioClientTransport({
