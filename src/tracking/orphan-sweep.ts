@@ -3,11 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { errorMessage } from '../util/errors.js';
 import { logger } from '../util/logger.js';
-import { stillRunning } from '../util/process-identity.js';
+import { procProbe } from '../util/process-identity.js';
 import type { DriverSet } from '../workers/drivers/index.js';
-import { LABELS } from '../workers/owner-labels.js';
 import { sweepDetached } from './detached-workers.js';
 import { InstanceRecordSchema } from './instance-record.js';
+import { containerOrphaned, recordDecision, type SweepContext } from './sweep-decisions.js';
 
 export interface SweepResult {
   /** Workers stopped because their owner is gone (from records, and containers found by label). */
@@ -37,32 +37,24 @@ export async function sweepOrphans(opts: SweepOptions): Promise<SweepResult> {
   const result: SweepResult = { workersStopped: [], workersSkipped: [], recordsRemoved: [] };
   await sweepRecords(opts, result);
   result.recordsRemoved.push(...(await sweepDetached(opts.drivers, opts.detachedDir)));
-  const now = opts.now ?? Date.now();
+  const ctx = sweepContext(opts);
   for (const d of opts.drivers.all()) {
     if (d.sweepLabelled)
-      result.workersStopped.push(...(await d.sweepLabelled((l) => ownerGone(l, opts.selfInstanceId, now))));
+      result.workersStopped.push(...(await d.sweepLabelled((l) => containerOrphaned(l, ctx))));
   }
   if (result.workersStopped.length || result.recordsRemoved.length)
     logger.info(result, 'removed workers left behind by dead dh-mcp processes');
   return result;
 }
 
-/**
- * The sweep's decision for a labelled resource: not ours, on this host, not a detached worker still within its
- * expiry, and an owner process that is gone (a reused owner pid has another start time).
- */
-export function ownerGone(l: Record<string, string>, self: string, now: number): boolean {
-  if (l[LABELS.instance] === self) return false;
-  if (l[LABELS.ownerHost] && l[LABELS.ownerHost] !== os.hostname()) return false;
-  // A detached worker lives until its expiry (its record's sweep stops it then); never judged by owner.
-  const expires = l[LABELS.expires];
-  if (expires && Date.parse(expires) > now) return false;
-  const ownerPid = Number(l[LABELS.ownerPid]);
-  return !(
-    Number.isInteger(ownerPid) &&
-    ownerPid > 0 &&
-    stillRunning({ pid: ownerPid, startTime: l[LABELS.ownerStart] || undefined })
-  );
+/** The real probes the decisions (sweep-decisions.ts) are fed with. */
+function sweepContext(opts: SweepOptions): SweepContext {
+  return {
+    self: opts.selfInstanceId,
+    hostname: os.hostname(),
+    now: opts.now ?? Date.now(),
+    probe: procProbe,
+  };
 }
 
 async function sweepRecords(opts: SweepOptions, result: SweepResult): Promise<void> {
@@ -91,9 +83,7 @@ async function sweepRecords(opts: SweepOptions, result: SweepResult): Promise<vo
       continue;
     }
     const rec = parsed.data;
-    if (rec.instance_id === opts.selfInstanceId) continue;
-    if (rec.hostname !== os.hostname()) continue; // a shared home directory: not our processes to judge
-    if (stillRunning({ pid: rec.pid, startTime: rec.pid_start_time })) continue;
+    if (recordDecision(rec, sweepContext(opts)) !== 'sweep') continue;
     await Promise.all(
       Object.entries(rec.workers).map(async ([session, record]) => {
         const w = opts.drivers.reattach(record);

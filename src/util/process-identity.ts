@@ -34,22 +34,41 @@ export function pidExists(pid: number): boolean {
   }
 }
 
+/** What a probe sees of a pid now: not running, or running since a start time (undefined when hidden). */
+export type ProcessSeen = { running: false } | { running: true; startTime?: string };
+export type ProcessProbe = (pid: number) => ProcessSeen;
+
+/** The real probe: this machine's process table. */
+export const procProbe: ProcessProbe = (pid) =>
+  pidExists(pid) ? { running: true, startTime: processStartTime(pid) } : { running: false };
+
 /**
- * Whether the process recorded earlier still runs. Without a recorded start time we cannot tell a reused pid
- * from the original, so "a process with that pid exists" counts as alive: the safe answer for owners (their
- * resources are left alone) and for children (they are not signalled, see `isVerifiedSameProcess`).
+ * A recorded process compared with what runs under its pid now: the same process (start times match), gone,
+ * reused by another process (another start time), or unverifiable (a start time is missing on either side).
+ * Pure given the probe, so every case is unit-tested without real processes.
  */
-export function stillRunning(id: ProcessIdentity): boolean {
-  if (!pidExists(id.pid)) return false;
-  if (id.startTime === undefined) return true;
-  const now = processStartTime(id.pid);
-  return now === undefined ? true : now === id.startTime;
+export type ProcessVerdict = 'same' | 'gone' | 'reused' | 'unverifiable';
+
+export function judgeProcess(recorded: ProcessIdentity, probe: ProcessProbe = procProbe): ProcessVerdict {
+  const seen = probe(recorded.pid);
+  if (!seen.running) return 'gone';
+  if (recorded.startTime === undefined || seen.startTime === undefined) return 'unverifiable';
+  return seen.startTime === recorded.startTime ? 'same' : 'reused';
+}
+
+/**
+ * Whether the process recorded earlier still runs. Without start times we cannot tell a reused pid from the
+ * original, so "a process with that pid exists" counts as alive: the safe answer for owners (their resources
+ * are left alone) and for children (they are not signalled, see `isVerifiedSameProcess`).
+ */
+export function stillRunning(id: ProcessIdentity, probe: ProcessProbe = procProbe): boolean {
+  const v = judgeProcess(id, probe);
+  return v === 'same' || v === 'unverifiable';
 }
 
 /** True only when the pid runs and is provably the process recorded: the one condition for signalling it. */
-export function isVerifiedSameProcess(id: ProcessIdentity): boolean {
-  if (id.startTime === undefined || !pidExists(id.pid)) return false;
-  return processStartTime(id.pid) === id.startTime;
+export function isVerifiedSameProcess(id: ProcessIdentity, probe: ProcessProbe = procProbe): boolean {
+  return judgeProcess(id, probe) === 'same';
 }
 
 /**

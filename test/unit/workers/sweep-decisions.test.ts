@@ -1,46 +1,126 @@
-import os from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { ownerGone } from '../../../src/tracking/orphan-sweep.js';
-import { processStartTime } from '../../../src/util/process-identity.js';
+import {
+  containerOrphaned,
+  recordDecision,
+  type SweepContext,
+} from '../../../src/tracking/sweep-decisions.js';
+import { judgeProcess, type ProcessProbe } from '../../../src/util/process-identity.js';
 import { DriverSet } from '../../../src/workers/drivers/index.js';
 import { LABELS } from '../../../src/workers/owner-labels.js';
 
-const now = Date.parse('2026-01-01T00:00:00Z');
-const me = { pid: String(process.pid), start: processStartTime(process.pid) ?? '' };
-const labels = (l: Record<string, string>): Record<string, string> => ({
-  [LABELS.instance]: 'other',
-  [LABELS.ownerHost]: os.hostname(),
-  ...l,
+// The orphan sweep's decisions with injected probes: any pid situation, any host, any time, no real process.
+const processes =
+  (table: Record<number, string | null>): ProcessProbe =>
+  (pid) => {
+    if (!(pid in table)) return { running: false };
+    const start = table[pid];
+    return start === null ? { running: true } : { running: true, startTime: start };
+  };
+
+const NOW = Date.parse('2026-06-01T12:00:00Z');
+const ctx = (probe: ProcessProbe): SweepContext => ({ self: 'me', hostname: 'here', now: NOW, probe });
+
+describe('a recorded process against what runs now', () => {
+  const probe = processes({ 10: '500', 11: '999', 12: null });
+  it.each([
+    ['alive, same start time', { pid: 10, startTime: '500' }, 'same'],
+    ['dead', { pid: 20, startTime: '500' }, 'gone'],
+    ['pid reused by a process with another start time', { pid: 11, startTime: '500' }, 'reused'],
+    ['recorded without a start time', { pid: 10 }, 'unverifiable'],
+    ['start time hidden now', { pid: 12, startTime: '500' }, 'unverifiable'],
+  ] as const)('%s: %s', (_, recorded, verdict) => {
+    expect(judgeProcess(recorded, probe)).toBe(verdict);
+  });
 });
 
-describe('orphan sweep: which labelled containers are orphans', () => {
+describe('instance records', () => {
+  const rec = (
+    o: Partial<{ instance_id: string; hostname: string; pid: number; pid_start_time: string }>,
+  ) => ({
+    instance_id: 'other',
+    hostname: 'here',
+    pid: 10,
+    pid_start_time: '500',
+    ...o,
+  });
+  const probe = processes({ 10: '500', 11: '999' });
+
+  it('never its own record, even when its owner pid looks dead', () => {
+    expect(recordDecision(rec({ instance_id: 'me', pid: 20 }), ctx(probe))).toBe('self');
+  });
+  it("never another host's record (a shared home directory)", () => {
+    expect(recordDecision(rec({ hostname: 'elsewhere', pid: 20 }), ctx(probe))).toBe('other-host');
+  });
+  it('left alone while its owner runs', () => {
+    expect(recordDecision(rec({}), ctx(probe))).toBe('owner-alive');
+  });
+  it('left alone when the owner cannot be verified (no start time recorded): the safe answer', () => {
+    expect(recordDecision(rec({ pid_start_time: undefined }), ctx(probe))).toBe('owner-alive');
+  });
+  it('swept when the owner is dead', () => {
+    expect(recordDecision(rec({ pid: 20 }), ctx(probe))).toBe('sweep');
+  });
+  it("swept when the owner's pid now belongs to another process", () => {
+    expect(recordDecision(rec({ pid: 11 }), ctx(probe))).toBe('sweep');
+  });
+});
+
+describe('workers listed in a swept record (the python driver signals only a "same" verdict)', () => {
+  const probe = processes({ 30: '700', 31: '123', 32: null });
+  it('the recorded worker itself: same', () => {
+    expect(judgeProcess({ pid: 30, startTime: '700' }, probe)).toBe('same');
+  });
+  it('a pid reused by another process: reused, left alone', () => {
+    expect(judgeProcess({ pid: 31, startTime: '700' }, probe)).toBe('reused');
+  });
+  it('recorded without a start time, or hidden now: unverifiable, never signalled', () => {
+    expect(judgeProcess({ pid: 30 }, probe)).toBe('unverifiable');
+    expect(judgeProcess({ pid: 32, startTime: '700' }, probe)).toBe('unverifiable');
+  });
+  it('already gone: nothing to do', () => {
+    expect(judgeProcess({ pid: 33, startTime: '700' }, probe)).toBe('gone');
+  });
+});
+
+describe('labelled containers', () => {
+  const probe = processes({ 10: '500', 11: '999' });
+  const labels = (l: Record<string, string>) => ({
+    [LABELS.instance]: 'other',
+    [LABELS.ownerHost]: 'here',
+    ...l,
+  });
+  const owned = (pid: string, start = '500') =>
+    labels({ [LABELS.ownerPid]: pid, [LABELS.ownerStart]: start });
+
   it('never its own', () => {
-    expect(ownerGone(labels({ [LABELS.instance]: 'self' }), 'self', now)).toBe(false);
+    expect(containerOrphaned({ ...owned('20'), [LABELS.instance]: 'me' }, ctx(probe))).toBe(false);
   });
-  it('never another host’s', () => {
-    expect(
-      ownerGone(labels({ [LABELS.ownerHost]: 'elsewhere', [LABELS.ownerPid]: '999999999' }), 'self', now),
-    ).toBe(false);
+  it("never another host's", () => {
+    expect(containerOrphaned({ ...owned('20'), [LABELS.ownerHost]: 'elsewhere' }, ctx(probe))).toBe(false);
   });
-  it('not while the owner runs (same pid and start time)', () => {
-    expect(ownerGone(labels({ [LABELS.ownerPid]: me.pid, [LABELS.ownerStart]: me.start }), 'self', now)).toBe(
-      false,
-    );
+  it('kept while the owner runs', () => {
+    expect(containerOrphaned(owned('10'), ctx(probe))).toBe(false);
   });
-  it('yes when the owner pid now belongs to another process (start time differs)', () => {
-    expect(ownerGone(labels({ [LABELS.ownerPid]: me.pid, [LABELS.ownerStart]: '1' }), 'self', now)).toBe(
-      true,
-    );
+  it('kept when the owner runs but its start time was not recorded', () => {
+    expect(containerOrphaned(labels({ [LABELS.ownerPid]: '10' }), ctx(probe))).toBe(false);
   });
-  it('yes when the owner is gone or unknown', () => {
-    expect(ownerGone(labels({ [LABELS.ownerPid]: '999999999' }), 'self', now)).toBe(true);
-    expect(ownerGone(labels({}), 'self', now)).toBe(true);
+  it('an orphan once the owner is dead', () => {
+    expect(containerOrphaned(owned('20'), ctx(probe))).toBe(true);
   });
-  it('a detached worker only after its expiry', () => {
-    const later = new Date(now + 60_000).toISOString();
-    const earlier = new Date(now - 60_000).toISOString();
-    expect(ownerGone(labels({ [LABELS.expires]: later }), 'self', now)).toBe(false);
-    expect(ownerGone(labels({ [LABELS.expires]: earlier }), 'self', now)).toBe(true);
+  it("an orphan when the owner's pid is reused by another process", () => {
+    expect(containerOrphaned(owned('11'), ctx(probe))).toBe(true);
+  });
+  it('an orphan when no valid owner is recorded', () => {
+    expect(containerOrphaned(labels({}), ctx(probe))).toBe(true);
+    expect(containerOrphaned(labels({ [LABELS.ownerPid]: 'x' }), ctx(probe))).toBe(true);
+    expect(containerOrphaned(labels({ [LABELS.ownerPid]: '0' }), ctx(probe))).toBe(true);
+  });
+  it('a detached worker lives until its expiry, whatever its owner, and is an orphan after it', () => {
+    const later = new Date(NOW + 60_000).toISOString();
+    const earlier = new Date(NOW - 60_000).toISOString();
+    expect(containerOrphaned(labels({ [LABELS.expires]: later }), ctx(probe))).toBe(false);
+    expect(containerOrphaned({ ...owned('20'), [LABELS.expires]: later }, ctx(probe))).toBe(false);
+    expect(containerOrphaned(labels({ [LABELS.expires]: earlier }), ctx(probe))).toBe(true);
   });
 });
 

@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import { z } from 'zod';
 import {
   isVerifiedSameProcess,
-  pidExists,
+  judgeProcess,
   stopVerifiedProcessGroup,
 } from '../../../util/process-identity.js';
 import type { AttachedWorker, WorkerRecord } from '../driver.js';
@@ -32,11 +32,10 @@ export async function stopPythonWorker(
   graceMs = STOP_GRACE_MS,
 ): Promise<'stopped' | 'gone' | 'skipped'> {
   const id = { pid: r.pid, startTime: r.start_time };
-  let outcome: 'stopped' | 'gone' | 'skipped' = 'gone';
-  if (isVerifiedSameProcess(id)) {
-    await stopVerifiedProcessGroup(id, graceMs);
-    outcome = 'stopped';
-  } else if (pidExists(r.pid)) outcome = 'skipped';
+  // Signalled only while the pid provably is the recorded worker; a reused or unverifiable pid is left alone.
+  const verdict = judgeProcess(id);
+  if (verdict === 'same') await stopVerifiedProcessGroup(id, graceMs);
+  const outcome = verdict === 'same' ? 'stopped' : verdict === 'gone' ? 'gone' : 'skipped';
   if (r.home) await rm(r.home, { recursive: true, force: true }).catch(() => undefined);
   if (r.log_file) rmSync(r.log_file, { force: true });
   return outcome;
