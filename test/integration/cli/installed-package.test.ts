@@ -4,9 +4,9 @@ import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import Docker from 'dockerode';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dockerClient } from '../../../src/creation/docker-client.js';
 import { PACKAGE_ROOT, pinnedDeephavenVersion } from '../../../src/util/paths.js';
 import { call } from '../../helpers/mcp.js';
 
@@ -268,7 +268,7 @@ describe('the installed package with Docker: setup docker pulls the default imag
   const standin = `${registry}/deephaven/server:${version}`;
   const mirror = `${registry}/dh-mcp-setup-test-${process.pid}`;
   const image = `${mirror}/deephaven/server:${version}`;
-  const docker = new Docker();
+  const docker = dockerClient();
   let dockerEnv: Record<string, string>;
   let digest: string | undefined;
 
