@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { dockerAnswers, dockerClient, dockerEngine, imageExists } from '../workers/docker-client.js';
+import { ensureImage } from '../workers/image-pull.js';
 import { detectLaunchMethod } from '../creation/detect-launch-method.js';
 import { UserError, errorMessage } from '../util/errors.js';
 import { defaultImage, pinnedDeephavenVersion, runtimeVenv } from '../util/paths.js';
@@ -19,7 +20,6 @@ import {
   runtimeImports,
   runtimeReady,
 } from './python-runtime.js';
-import { pullImage } from './pull-image.js';
 
 export const SETUP_USAGE = `dh-mcp setup [python|docker] [options]: prepare the runtime Deephaven workers need (idempotent)
 
@@ -69,6 +69,12 @@ export interface SetupIo {
 }
 
 class StepFailure extends Error {}
+
+function formatBytes(n: number): string {
+  if (n >= 1024 ** 3) return `${(n / 1024 ** 3).toFixed(2)} GB`;
+  if (n >= 1024 ** 2) return `${(n / 1024 ** 2).toFixed(1)} MB`;
+  return `${Math.round(n / 1024)} kB`;
+}
 
 async function pythonStep(
   v: { python?: string; findLinks: string[]; force: boolean },
@@ -147,11 +153,19 @@ async function dockerStep(
   if (!v.force && (await imageExists(image))) return { status: 'already-ready', image, engine };
   io.progress(`docker: pulling ${image}`);
   try {
-    await pullImage(dockerClient(), image, (m) => io.progress(`docker: ${m}`), io.signal);
+    await ensureImage(dockerClient(), image, {
+      policy: 'always',
+      signal: io.signal,
+      onProgress: (p) =>
+        io.progress(
+          `docker: pulling ${p.image}: ${p.layersDone}/${p.layers} layers, ${formatBytes(p.bytesDone)}` +
+            (p.bytesTotal ? ` of ${formatBytes(p.bytesTotal)}` : ''),
+        ),
+    });
   } catch (e) {
     if (io.signal.aborted) throw e;
     throw new StepFailure(
-      `pulling ${image} failed: ${errorMessage(e)}\n(a mirror: set DH_MCP_IMAGE_REGISTRY; another image: --image or DH_MCP_DEFAULT_IMAGE_PYTHON)`,
+      `${errorMessage(e)}\n(a mirror: set DH_MCP_IMAGE_REGISTRY; another image: --image or DH_MCP_DEFAULT_IMAGE_PYTHON)`,
     );
   }
   return { status: 'ready', image, engine };

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
+import { dockerStartHint } from '../setup/hints.js';
 import { errorMessage } from '../util/errors.js';
 import { logger } from '../util/logger.js';
 
@@ -187,7 +188,7 @@ function explainPullError(e: unknown, image: string, signal: AbortSignal): Image
   const registry = registryOf(image);
   if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'EACCES')
     return new ImagePullError(
-      `the Docker engine is not reachable (${code}); start it, or use launch_method "python"`,
+      `the Docker engine is not reachable (${code}); ${dockerStartHint()}`,
       'unreachable',
     );
   if (/unauthorized|authentication required|denied|forbidden/i.test(msg) || status === 401 || status === 403)

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dockerClient } from '../../../src/creation/docker-client.js';
+import { dockerClient } from '../../../src/workers/docker-client.js';
 import { PACKAGE_ROOT, pinnedDeephavenVersion } from '../../../src/util/paths.js';
 import { call } from '../../helpers/mcp.js';
 
