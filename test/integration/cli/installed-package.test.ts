@@ -310,7 +310,7 @@ describe('the installed package with Docker: setup docker pulls the default imag
       );
   });
 
-  it('pulls the image with progress, and a second run does nothing', async () => {
+  it('pulls the image through the registry, and a second run does nothing', async () => {
     expect(
       await docker
         .getImage(image)
@@ -321,7 +321,8 @@ describe('the installed package with Docker: setup docker pulls the default imag
     expect(first.status, first.stderr).toBe(0);
     const outcome = JSON.parse(first.stdout) as SetupJson;
     expect(outcome.steps).toEqual([expect.objectContaining({ step: 'docker', status: 'ready', image })]);
-    expect(first.stderr).toMatch(/docker: pulling .*: \d+\/\d+ layers/);
+    // The layers are shared with the provisioned stand-in, so the engine fetches the manifest only.
+    expect(first.stderr).toContain(`docker: pulling ${image}`);
     // The image is there now, so the embedded default would run Docker workers.
     expect(outcome.default_launch_method).toBe('docker');
     expect((await docker.getImage(image).inspect()).RepoTags).toContain(image);
