@@ -119,6 +119,9 @@ export const StaticSessionSchema = strict({
 export type StaticSessionConfig = z.infer<typeof StaticSessionSchema>;
 
 export const LAUNCH_METHODS = ['docker', 'python'] as const;
+/** When a Docker image is pulled: when absent (default), before every start, or never. */
+export const PULL_POLICIES = ['missing', 'always', 'never'] as const;
+export type PullPolicy = (typeof PULL_POLICIES)[number];
 export type LaunchMethod = (typeof LAUNCH_METHODS)[number];
 export const PROGRAMMING_LANGUAGES = ['Python', 'Groovy'] as const;
 export type ProgrammingLanguage = (typeof PROGRAMMING_LANGUAGES)[number];
@@ -137,6 +140,8 @@ export const SessionCreationDefaultsSchema = strict({
   docker_memory_limit_gb: positive('docker_memory_limit_gb').nullable().optional(),
   docker_cpu_limit: positive('docker_cpu_limit').nullable().optional(),
   docker_volumes: stringList.optional(),
+  pull_policy: caseInsensitiveEnum(PULL_POLICIES, (v) => v.toLowerCase()).optional(),
+  pull_timeout_seconds: positive('pull_timeout_seconds').optional(),
   python_venv_path: nonEmpty.nullable().optional(),
   heap_size_gb: positive('heap_size_gb').optional(),
   extra_jvm_args: stringList.optional(),

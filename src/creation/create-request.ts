@@ -4,6 +4,8 @@ import { normaliseAuthType } from '../config/auth-type.js';
 import {
   LAUNCH_METHODS,
   PROGRAMMING_LANGUAGES,
+  PULL_POLICIES,
+  type PullPolicy,
   SESSION_NAME_RE,
   normaliseLanguage,
   type LaunchMethod,
@@ -49,6 +51,10 @@ export const CreateInput = {
   docker_memory_limit_gb: z.number().nullish().describe('docker only: container memory limit in GB'),
   docker_cpu_limit: z.number().nullish().describe('docker only: CPU limit (e.g. 1.5)'),
   docker_volumes: z.array(z.string()).nullish().describe('docker only: volumes as "host:container[:ro|rw]"'),
+  pull_policy: z
+    .string()
+    .nullish()
+    .describe('docker only: "missing" (default: pull the image when absent), "always" or "never"'),
   python_venv_path: z
     .string()
     .nullish()
@@ -71,7 +77,15 @@ export interface CreatePlan {
   heapSizeGb: number;
   extraJvmArgs: string[];
   environment: Record<string, string>;
-  docker: { image: string; memoryLimitGb?: number; cpuLimit?: number; volumes: string[] };
+  docker: {
+    image: string;
+    memoryLimitGb?: number;
+    cpuLimit?: number;
+    volumes: string[];
+    pullPolicy: PullPolicy;
+    /** The pull has its own timeout: it does not eat the start-up timeout. */
+    pullTimeoutMs: number;
+  };
   python: { venvPath: string };
   startup: { timeoutMs: number; intervalMs: number; retries: number };
 }
@@ -84,6 +98,8 @@ export const HARD_DEFAULTS = {
   startup_timeout_seconds: 60,
   startup_check_interval_seconds: 2,
   startup_retries: 3,
+  pull_policy: 'missing' as PullPolicy,
+  pull_timeout_seconds: 600,
 };
 
 const DOCKER_ONLY = [
@@ -92,6 +108,7 @@ const DOCKER_ONLY = [
   'docker_memory_limit_gb',
   'docker_cpu_limit',
   'docker_volumes',
+  'pull_policy',
 ] as const;
 
 /** Given = neither null nor undefined nor an empty string (reference clients send "" for "not set"). */
@@ -217,6 +234,13 @@ export function resolveCreateRequest(
   const cpu = given(args.docker_cpu_limit)
     ? positiveNumber(args.docker_cpu_limit, 'docker_cpu_limit')
     : (d.docker_cpu_limit ?? undefined);
+  let pullPolicy: PullPolicy = d.pull_policy ?? HARD_DEFAULTS.pull_policy;
+  if (given(args.pull_policy)) {
+    const p = args.pull_policy.trim().toLowerCase();
+    if (!(PULL_POLICIES as readonly string[]).includes(p))
+      throw new UserError(`pull_policy must be "missing", "always" or "never", got '${args.pull_policy}'`);
+    pullPolicy = p as PullPolicy;
+  }
   const volumes = args.docker_volumes ?? d.docker_volumes ?? [];
   volumes.forEach(checkVolume);
   const extraJvmArgs = args.extra_jvm_args ?? d.extra_jvm_args ?? [];
@@ -246,7 +270,14 @@ export function resolveCreateRequest(
     heapSizeGb: heap,
     extraJvmArgs,
     environment,
-    docker: { image, memoryLimitGb: mem, cpuLimit: cpu, volumes },
+    docker: {
+      image,
+      memoryLimitGb: mem,
+      cpuLimit: cpu,
+      volumes,
+      pullPolicy,
+      pullTimeoutMs: (d.pull_timeout_seconds ?? HARD_DEFAULTS.pull_timeout_seconds) * 1000,
+    },
     python: { venvPath },
     startup: {
       timeoutMs: (d.startup_timeout_seconds ?? HARD_DEFAULTS.startup_timeout_seconds) * 1000,

@@ -3,11 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { dockerStartHint } from '../setup/hints.js';
+import type { PullPolicy } from '../config/schema.js';
 import { errorMessage } from '../util/errors.js';
 import { logger } from '../util/logger.js';
 
-export const PULL_POLICIES = ['missing', 'always', 'never'] as const;
-export type PullPolicy = (typeof PULL_POLICIES)[number];
+export type { PullPolicy };
 
 /** How far a pull is: layers seen and finished, bytes downloaded of the bytes announced so far. */
 export interface PullProgress {

@@ -9,6 +9,7 @@ import type { DriverSet } from './drivers/index.js';
 import type { RunningWorker, WorkerRecord } from './drivers/driver.js';
 import { LaunchError } from './launch-error.js';
 import { LOOPBACK_HOST, browserUrl, connectUrl } from './urls.js';
+import type { ProgressFn } from './progress.js';
 import type { WorkerHandle } from './worker-handle.js';
 
 /** Where started workers are recorded, so a dead owner's workers can be found again. */
@@ -25,7 +26,7 @@ export interface StartOptions {
   /** Stop the worker when this process dies (false: a worker meant to outlive its starter). */
   exitWithOwner: boolean;
   signal?: AbortSignal;
-  onProgress?: (message: string) => void;
+  onProgress?: ProgressFn;
   /** Workers that outlive us write their output here instead of to our pipes. */
   logFile?: string;
 }
@@ -44,11 +45,12 @@ export interface StartedWorker {
 export async function startWorker(plan: CreatePlan, opts: StartOptions): Promise<StartedWorker> {
   warmJsApi(); // imports the cached client API while the worker boots
   const signal = opts.signal ?? new AbortController().signal;
-  const started = Date.now();
-  const deadline = started + plan.startup.timeoutMs;
   let running: RunningWorker | undefined;
   try {
-    const driver = await opts.drivers.forPlan(plan);
+    // Choosing the driver may pull the image: that has its own timeout, so the start-up clock starts after it.
+    const driver = await opts.drivers.forPlan(plan, { signal, onProgress: opts.onProgress });
+    const started = Date.now();
+    const deadline = started + plan.startup.timeoutMs;
     running = await driver.launch(plan, {
       labels: opts.labels,
       exitWithOwner: opts.exitWithOwner,

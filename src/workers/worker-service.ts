@@ -8,6 +8,7 @@ import { logBrowserAccess } from './browser-banner.js';
 import type { DriverSet } from './drivers/index.js';
 import { DynamicSession } from './dynamic-session.js';
 import { LaunchError } from './launch-error.js';
+import type { ProgressFn } from './progress.js';
 import type { Reservations } from './reservations.js';
 import { cancelReason, startWorker, type WorkerTracking } from './start-worker.js';
 
@@ -35,7 +36,7 @@ export interface CreationSettings {
 
 export interface CreateOptions {
   signal?: AbortSignal;
-  onProgress?: (message: string) => void;
+  onProgress?: ProgressFn;
 }
 
 /**
@@ -99,7 +100,7 @@ export class WorkerService {
     id: string,
     credentialMode: CredentialRetrievalMode,
     signal: AbortSignal,
-    onProgress?: (message: string) => void,
+    onProgress?: ProgressFn,
   ): Promise<DynamicSession> {
     const started = Date.now();
     await this.sweepGate;

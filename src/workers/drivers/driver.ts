@@ -1,4 +1,5 @@
 import type { CreatePlan } from '../../creation/create-request.js';
+import type { ProgressFn } from '../progress.js';
 
 /**
  * What every worker kind implements. Nothing outside `drivers/` knows how a kind starts, where its worker
@@ -35,7 +36,7 @@ export interface LaunchContext {
   signal: AbortSignal;
   /** Epoch ms by which the worker must report ready. */
   deadline: number;
-  onProgress?: (message: string) => void;
+  onProgress?: ProgressFn;
   /** Called as soon as something exists that must be found again if we die (before ready), and on retries. */
   track(record: WorkerRecord): void;
   /** Called when what was tracked is provably gone (a failed attempt stopped). */

@@ -135,6 +135,9 @@ describe('driver set', () => {
     expect(drivers.reattach({ kind: 'dhmcp-image', container_id: 'abc' })?.identity).toEqual({
       container_id: 'abc',
     });
+    expect(drivers.reattach({ kind: 'plain-image', container_id: 'def' })?.identity).toEqual({
+      container_id: 'def',
+    });
     expect(drivers.reattach({ kind: 'k8s-pod', name: 'x' })).toBeUndefined();
     expect(drivers.reattach({ kind: 'python', pid: 'nope' })).toBeUndefined();
   });
