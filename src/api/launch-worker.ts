@@ -25,10 +25,13 @@ export interface LaunchWorkerOptions {
   dockerMemoryLimitGb?: number;
   dockerCpuLimit?: number;
   dockerVolumes?: string[];
+  /** When to pull the Docker image: "missing" (default), "always" or "never". */
+  pullPolicy?: 'missing' | 'always' | 'never';
   pythonVenvPath?: string;
   startupTimeoutSeconds?: number;
   /** Take defaults from this deephaven_mcp.json (community.session_creation.defaults); default: discovery. */
   configFile?: string;
+  /** Progress lines (image pull, worker start). */
   onProgress?: (message: string) => void;
   signal?: AbortSignal;
 }
@@ -78,6 +81,7 @@ export function planFor(o: LaunchWorkerOptions, creation: SessionCreationConfig)
     docker_memory_limit_gb: o.dockerMemoryLimitGb,
     docker_cpu_limit: o.dockerCpuLimit,
     docker_volumes: o.dockerVolumes,
+    pull_policy: o.pullPolicy,
     python_venv_path: o.pythonVenvPath,
   };
   const plan = resolveCreateRequest(args, creation);

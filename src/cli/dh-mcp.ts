@@ -56,6 +56,7 @@ worker options (defaults from community.session_creation.defaults of the config,
   --env <K=V>              extra environment variable for the worker (repeatable)
   --image <image>          docker image   --memory <gb>  docker memory limit   --cpus <n>  docker CPU limit
   --volume <h:c[:ro]>      docker volume (repeatable)
+  --pull <policy>          docker image pull: missing (default) | always | never
   --venv <dir>             python venv holding deephaven-server
   --startup-timeout <s>    seconds to wait for the worker
 `;
@@ -74,6 +75,7 @@ const WORKER_OPTIONS = {
   memory: { type: 'string' },
   cpus: { type: 'string' },
   volume: { type: 'string', multiple: true },
+  pull: { type: 'string' },
   venv: { type: 'string' },
   'startup-timeout': { type: 'string' },
   json: { type: 'boolean' },
@@ -118,6 +120,7 @@ function workerOptions(v: WorkerValues): LaunchWorkerOptions {
     dockerMemoryLimitGb: num(v.memory, 'memory'),
     dockerCpuLimit: num(v.cpus, 'cpus'),
     dockerVolumes: v.volume,
+    pullPolicy: v.pull as LaunchWorkerOptions['pullPolicy'],
     pythonVenvPath: v.venv,
     startupTimeoutSeconds: num(v['startup-timeout'], 'startup-timeout'),
   };

@@ -23,6 +23,11 @@ export type {
 export const WORKER_PROTOCOL_LABEL = 'io.dh-mcp.worker-protocol';
 export const WORKER_PROTOCOL = 'dh-worker/1';
 
+/** Whether an image (by its labels) is one of dh-mcp's own, which speak the DH-WORKER protocol. */
+export function speaksDhWorker(labels: Record<string, string> | undefined): boolean {
+  return labels?.[WORKER_PROTOCOL_LABEL] === WORKER_PROTOCOL;
+}
+
 /**
  * The worker kinds this server can run, and the one place that maps a request to a kind: launch_method
  * "python" to the venv driver; "docker" to the dh-mcp image driver when the image carries the protocol label,
@@ -56,7 +61,7 @@ export class DriverSet {
       });
       if (pulled) opts.onProgress?.(`pulled ${image}`);
       const labels = (await docker.getImage(image).inspect()).Config?.Labels ?? {};
-      return labels[WORKER_PROTOCOL_LABEL] === WORKER_PROTOCOL ? this.dhmcpImage : this.plainImage;
+      return speaksDhWorker(labels) ? this.dhmcpImage : this.plainImage;
     } catch (e) {
       if (e instanceof ImagePullError) throw new LaunchError(e.message);
       throw explainDockerError(e, image);

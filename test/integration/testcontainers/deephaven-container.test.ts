@@ -2,6 +2,7 @@ import { expect, it } from 'vitest';
 import { DeephavenContainer } from '../../../src/testcontainers/deephaven-container.js';
 import { connectWorker } from '../../../src/deephaven/worker-connection.js';
 import { defaultImage } from '../../../src/util/paths.js';
+import { dockerClient } from '../../../src/workers/docker-client.js';
 import { SCOPE_LABEL, SCOPE_ROOT } from '../../helpers/scope.js';
 
 const scope = { [SCOPE_LABEL]: SCOPE_ROOT };
@@ -31,6 +32,23 @@ it('anonymous Groovy worker from the groovy image', async () => {
     const c = await connectWorker({ url: dh.getUrl(), auth: 'ANONYMOUS', timeoutMs: 20_000 });
     expect(c.info.consoleType).toBe('groovy');
     await c.close();
+  } finally {
+    await dh.stop();
+  }
+});
+
+it('plain Deephaven image (the official-image stand-in, pulled when missing): ready by its own log line, the PSK logs in and stays out of docker inspect', async () => {
+  const image = `${process.env.DH_MCP_REGISTRY ?? '127.0.0.1:5555'}/deephaven/server-slim:42.7`;
+  const dh = await new DeephavenContainer(image).withHeapGb(1).withLabels(scope).start();
+  try {
+    const c = await connectWorker({ url: dh.getUrl(), auth: 'PSK', token: dh.getPsk(), timeoutMs: 30_000 });
+    expect(c.info.consoleType).toBe('groovy');
+    await c.close();
+    await expect(
+      connectWorker({ url: dh.getUrl(), auth: 'PSK', token: 'not-the-psk', timeoutMs: 20_000 }),
+    ).rejects.toThrow(/rejected/);
+    const inspect = JSON.stringify(await dockerClient().getContainer(dh.getId()).inspect());
+    expect(inspect).not.toContain(dh.getPsk()!);
   } finally {
     await dh.stop();
   }

@@ -9,9 +9,9 @@ import { singleFileTar } from './tar.js';
 
 const PSK_HANDLER = 'io.deephaven.authentication.psk.PskAuthenticationHandler';
 const ANONYMOUS_HANDLER = 'io.deephaven.auth.AnonymousAuthenticationHandler';
-/** Where the bootstrap properties file goes; the image's start script hands its one argument to JettyMain. */
-const BOOTSTRAP_DIR = '/tmp';
-const BOOTSTRAP_NAME = 'dh-mcp-bootstrap.properties';
+/** Where the bootstrap properties file goes (the config directory every Deephaven image has); the start script hands its one argument to JettyMain. */
+const BOOTSTRAP_DIR = '/opt/deephaven/config';
+const BOOTSTRAP_NAME = 'dh-mcp-bootstrap.prop';
 /** The server's own ready line (logger DeephavenApiServer), after the authentication banner. */
 const READY = /Server started on port (\d+)/;
 
@@ -32,37 +32,21 @@ export function plainImageDriver(docker: () => Docker): WorkerDriver {
       ctx.signal.throwIfAborted();
       ctx.onProgress?.(`launching docker worker '${plan.name}' (${plan.docker.image})`);
       const image = await docker().getImage(plan.docker.image).inspect();
-      const ownCmd = (image.Config?.Cmd ?? []).length > 0;
-      const properties = serverProperties(plan);
-      const jvmArgs = baseJvmArgs(plan.heapSizeGb, plan.extraJvmArgs);
-      if (ownCmd) jvmArgs.push(...Object.entries(properties).map(([k, v]) => `-D${k}=${v}`));
-      const userStartOpts = plan.environment.START_OPTS;
-      const env = {
-        ...plan.environment,
-        START_OPTS: [...jvmArgs.map(quoteForXargs), ...(userStartOpts ? [userStartOpts] : [])].join(' '),
-      };
-      const secretExposure =
-        ownCmd && plan.auth === 'PSK'
-          ? `the image '${plan.docker.image}' defines its own CMD, so the PSK is passed in the container's START_OPTS environment variable, which 'docker inspect' shows to anyone who can use the Docker engine`
-          : undefined;
+      const recipe = plainContainerRecipe({ ...plan, imageHasOwnCmd: (image.Config?.Cmd ?? []).length > 0 });
       const worker = await launchContainer(docker(), {
         kind: 'plain-image',
         name: plan.name,
         image: plan.docker.image,
-        env,
+        env: recipe.env,
         labels: ctx.labels,
         memoryLimitGb: plan.docker.memoryLimitGb,
         cpuLimit: plan.docker.cpuLimit,
         volumes: plan.docker.volumes,
-        cmd: ownCmd ? undefined : [`${BOOTSTRAP_DIR}/${BOOTSTRAP_NAME}`],
+        cmd: recipe.cmd,
         output: new WorkerOutput(plainLine(plan.token)),
-        beforeStart: ownCmd
-          ? undefined
-          : async (c) => {
-              await c.putArchive(singleFileTar(BOOTSTRAP_NAME, propertiesFile(properties)), {
-                path: BOOTSTRAP_DIR,
-              });
-            },
+        beforeStart: async (c) => {
+          for (const f of recipe.files) await c.putArchive(singleFileTar(f.name, f.content), { path: f.dir });
+        },
       });
       ctx.track(worker.record());
       try {
@@ -71,7 +55,7 @@ export function plainImageDriver(docker: () => Docker): WorkerDriver {
           signal: ctx.signal,
           onProgress: ctx.onProgress,
         });
-        return worker.running(ready, { console: plan.language, secretExposure });
+        return worker.running(ready, { console: plan.language, secretExposure: recipe.secretExposure });
       } catch (e) {
         await worker.stop();
         if (!(await worker.isAlive())) ctx.untrack();
@@ -84,8 +68,53 @@ export function plainImageDriver(docker: () => Docker): WorkerDriver {
   };
 }
 
+export interface PlainRecipeInput {
+  auth: 'PSK' | 'ANONYMOUS';
+  token?: string;
+  language?: string;
+  heapSizeGb: number;
+  extraJvmArgs: string[];
+  environment: Record<string, string>;
+  /** The image sets its own CMD: no room for the bootstrap file argument. */
+  imageHasOwnCmd: boolean;
+}
+
+/** How a plain Deephaven image is run: its environment, command, files put in before start, ready line. */
+export interface PlainRecipe {
+  env: Record<string, string>;
+  cmd?: string[];
+  files: Array<{ dir: string; name: string; content: string }>;
+  secretExposure?: string;
+  ready: RegExp;
+}
+
+/** The one place that knows how a plain image is configured (the driver and DeephavenContainer use it). */
+export function plainContainerRecipe(p: PlainRecipeInput): PlainRecipe {
+  const properties = serverProperties(p);
+  const jvmArgs = baseJvmArgs(p.heapSizeGb, p.extraJvmArgs);
+  if (p.imageHasOwnCmd) jvmArgs.push(...Object.entries(properties).map(([k, v]) => `-D${k}=${v}`));
+  const userStartOpts = p.environment.START_OPTS;
+  return {
+    env: {
+      ...p.environment,
+      START_OPTS: [...jvmArgs.map(quoteForXargs), ...(userStartOpts ? [userStartOpts] : [])].join(' '),
+    },
+    cmd: p.imageHasOwnCmd ? undefined : [`${BOOTSTRAP_DIR}/${BOOTSTRAP_NAME}`],
+    files: p.imageHasOwnCmd
+      ? []
+      : [{ dir: BOOTSTRAP_DIR, name: BOOTSTRAP_NAME, content: propertiesFile(properties) }],
+    secretExposure:
+      p.imageHasOwnCmd && p.auth === 'PSK'
+        ? "the image defines its own CMD, so the PSK is passed in the container's START_OPTS environment variable, which 'docker inspect' shows to anyone who can use the Docker engine"
+        : undefined,
+    ready: READY,
+  };
+}
+
 /** The server settings dh-mcp decides: authentication, and the console when the request names one. */
-function serverProperties(plan: CreatePlan): Record<string, string> {
+function serverProperties(
+  plan: Pick<PlainRecipeInput, 'auth' | 'token' | 'language'>,
+): Record<string, string> {
   const p: Record<string, string> = {
     AuthHandlers: plan.auth === 'PSK' ? PSK_HANDLER : ANONYMOUS_HANDLER,
   };

@@ -2,8 +2,8 @@
  * A one-file tar archive (ustar), enough for Docker's putArchive: the file lands in the container before it
  * starts, owned by root, readable only by its owner.
  */
-export function singleFileTar(name: string, content: string, mode = 0o600): Buffer {
-  const body = Buffer.from(content, 'utf8');
+export function singleFileTar(name: string, content: string | Buffer, mode = 0o600): Buffer {
+  const body = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
   const header = Buffer.alloc(512, 0);
   const put = (s: string, offset: number, length: number): void => {
     header.write(s, offset, Math.min(Buffer.byteLength(s), length), 'utf8');
