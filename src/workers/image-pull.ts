@@ -81,7 +81,7 @@ export async function ensureImage(
   if (policy !== 'always' && (await imagePresent(docker, image))) return { pulled: false };
   if (policy === 'never')
     throw new ImagePullError(
-      `Docker image '${image}' is not present on this machine and pull_policy is "never"; get it with 'docker pull ${image}' (or 'npx dh-mcp setup docker' for the default image), or set pull_policy to "missing"`,
+      `Docker image '${image}' is not present on this machine and pull_policy is "never"; get it with 'docker pull ${image}' (or 'npx dh-mcp setup docker' for the default image), or set pull_policy to "missing"${offlineHint(image)}`,
       'absent',
     );
   const started = Date.now();
@@ -180,6 +180,11 @@ async function pull(docker: Docker, image: string, opts: EnsureImageOptions): Pr
 }
 
 function explainPullError(e: unknown, image: string, signal: AbortSignal): ImagePullError {
+  const why = explainPullFailure(e, image, signal);
+  return new ImagePullError(`${why.message}${offlineHint(image)}`, why.reason);
+}
+
+function explainPullFailure(e: unknown, image: string, signal: AbortSignal): ImagePullError {
   if (e instanceof ImagePullError) return e;
   if (signal.aborted && signal.reason instanceof ImagePullError) return signal.reason;
   const msg = errorMessage(e).replace(/^\(HTTP code \d+\) [a-z ]+- /, '');
@@ -211,6 +216,13 @@ function explainPullError(e: unknown, image: string, signal: AbortSignal): Image
       'unreachable',
     );
   return new ImagePullError(`pulling '${image}' failed: ${firstLine(msg)}`, 'failed');
+}
+
+/** dh-mcp's offline worker images are built on the machine, never published: say so when one is missing. */
+function offlineHint(image: string): string {
+  return image.startsWith('dh-mcp/')
+    ? '; dh-mcp/* images are built by scripts/build-images.sh, not pulled'
+    : '';
 }
 
 function firstLine(s: string): string {

@@ -51,10 +51,15 @@ async function expectFailure(args: Record<string, unknown>, pattern: RegExp): Pr
 }
 
 describe('launch failures', () => {
-  it('image missing: says how to get it', async () => {
+  it('image missing, pull_policy "never": says how to get it', async () => {
     await expectFailure(
-      { session_name: 'no-image', launch_method: 'docker', docker_image: 'dh-mcp/no-such-image:0' },
-      /Docker image 'dh-mcp\/no-such-image:0' is not present on this machine; get it with: docker pull dh-mcp\/no-such-image:0/,
+      {
+        session_name: 'no-image',
+        launch_method: 'docker',
+        docker_image: 'dh-mcp/no-such-image:0',
+        pull_policy: 'never',
+      },
+      /Docker image 'dh-mcp\/no-such-image:0' is not present on this machine and pull_policy is "never"; get it with 'docker pull dh-mcp\/no-such-image:0'.*dh-mcp\/\* images are built by scripts\/build-images\.sh/,
     );
   });
 
