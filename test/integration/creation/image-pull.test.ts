@@ -77,7 +77,10 @@ async function pushNoiseImage(): Promise<void> {
       tag: '1',
     })) as NodeJS.ReadableStream,
   );
-  await follow((await docker.getImage(NOISE).push({})) as NodeJS.ReadableStream);
+  // The engine wants an X-Registry-Auth header even for a registry without logins.
+  await follow(
+    (await docker.getImage(NOISE).push({ authconfig: { serveraddress: REGISTRY } })) as NodeJS.ReadableStream,
+  );
 }
 
 async function create(
