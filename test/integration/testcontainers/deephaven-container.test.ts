@@ -39,7 +39,11 @@ it('anonymous Groovy worker from the groovy image', async () => {
 
 it('plain Deephaven image (the official-image stand-in, pulled when missing): ready by its own log line, the PSK logs in and stays out of docker inspect', async () => {
   const image = `${process.env.DH_MCP_REGISTRY ?? '127.0.0.1:5555'}/deephaven/server-slim:42.7`;
-  const dh = await new DeephavenContainer(image).withHeapGb(1).withLabels(scope).start();
+  const dh = await new DeephavenContainer(image)
+    .withHeapGb(1)
+    .withLabels(scope)
+    .withStartupTimeout(300_000)
+    .start();
   try {
     const c = await connectWorker({ url: dh.getUrl(), auth: 'PSK', token: dh.getPsk(), timeoutMs: 30_000 });
     expect(c.info.consoleType).toBe('groovy');
@@ -52,4 +56,4 @@ it('plain Deephaven image (the official-image stand-in, pulled when missing): re
   } finally {
     await dh.stop();
   }
-});
+}, 600_000);
