@@ -79,8 +79,8 @@ async function create(image, i) {
 
 const times = { 'plain-image': [], 'dhmcp-image': [] };
 for (let i = 0; i < runs; i++) {
-  for (const image of [PLAIN, DHMCP]) {
-    const { ms, kind } = await create(image, `${i}-${times[kind]?.length ?? 0}-${Date.now() % 1e6}`);
+  for (const [j, image] of [PLAIN, DHMCP].entries()) {
+    const { ms, kind } = await create(image, `${i}-${j}`);
     times[kind].push(ms);
   }
 }
