@@ -12,7 +12,7 @@ base="dh-mcp/worker-python:$(grep -E '^deephaven-server==' "$root/scripts/worker
 [ -f "$root/dist/cli/systems-server.js" ] || die "dist/ is missing: run npm run build first"
 docker image inspect "$base" >/dev/null 2>&1 || die "$base is missing: run scripts/build-images.sh first"
 
-hash="$( (cd "$root" && find dist launchers -type f -print0 | sort -z | xargs -0 sha256sum; sha256sum package.json package-lock.json images/server/Dockerfile; node --version; docker image inspect -f '{{.Id}}' "$base") | sha256sum | cut -c1-12)"
+hash="$( (cd "$root" && find dist launchers proto -type f -print0 | sort -z | xargs -0 sha256sum; sha256sum package.json package-lock.json images/server/Dockerfile; node --version; docker image inspect -f '{{.Id}}' "$base") | sha256sum | cut -c1-12)"
 tag="dh-mcp/server:$hash"
 if docker image inspect "$tag" >/dev/null 2>&1; then
   log "$tag present, skipped"
@@ -21,7 +21,7 @@ else
   trap 'rm -rf "$ctx"' EXIT
   mkdir -p "$ctx/app"
   cp "$(command -v node)" "$ctx/node"
-  cp -r "$root/dist" "$root/launchers" "$root/package.json" "$root/package-lock.json" "$ctx/app/"
+  cp -r "$root/dist" "$root/launchers" "$root/proto" "$root/package.json" "$root/package-lock.json" "$ctx/app/"
   cp -r "$root/node_modules" "$ctx/app/"
   (cd "$ctx/app" && npm prune --omit=dev --no-audit --no-fund >/dev/null 2>&1)
   cp "$root/images/server/Dockerfile" "$ctx/"
