@@ -59,25 +59,40 @@ async function ideShows(url: string, shot: string, waitMs: number): Promise<{ id
   return { ide, text };
 }
 
-it('the logged browser URL opens the authenticated IDE; a wrong token does not', async () => {
-  const created = await peer.callTool('session_community_create', { session_name: 'browser' });
-  expect(created.success).toBe(true);
-  // The one deliberate secret in the logs: the banner with the browser URL.
-  const m = /Browser URL: (http:\/\/localhost:(\d+)\/\?psk=([0-9a-f]{32}))/.exec(peer.stderr);
-  expect(m).not.toBeNull();
-  const [, url, port, token] = m!;
-  expect(Number(port)).toBe(created.port);
-  // Exactly one record carries the token.
-  expect(peer.stderr.split('\n').filter((l) => l.includes(token!))).toHaveLength(1);
+/** The stand-in of ghcr.io/deephaven/server in the local registry (scripts/build-standin-images.sh). */
+const PLAIN_IMAGE = `127.0.0.1:${process.env.DH_MCP_REGISTRY_PORT ?? '5555'}/deephaven/server:42.7`;
 
-  const good = await ideShows(url!, 'browser-ide.png', 60_000);
-  expect(good.ide).toBe(true);
-  expect(good.text).toMatch(/Python/);
-  expect(good.text).toMatch(/Command History/);
+// The same check for a worker from the venv and for a plain (official-contract) image, whose PSK reaches the
+// server through a property file rather than dh-mcp's worker protocol.
+it.each([
+  { kind: 'python venv', name: 'browser', args: {} },
+  {
+    kind: 'plain image',
+    name: 'browser-plain',
+    args: { launch_method: 'docker', docker_image: PLAIN_IMAGE },
+  },
+])(
+  '$kind: the logged browser URL opens the authenticated IDE; a wrong token does not',
+  async ({ name, args }) => {
+    const created = await peer.callTool('session_community_create', { session_name: name, ...args });
+    expect(created.success).toBe(true);
+    // The one deliberate secret in the logs: the banner with the browser URL (this worker's: matched by port).
+    const re = new RegExp(`Browser URL: (http://localhost:${String(created.port)}/\\?psk=([0-9a-f]{32}))`);
+    const m = re.exec(peer.stderr);
+    expect(m).not.toBeNull();
+    const [, url, token] = m!;
+    // Exactly one record carries the token.
+    expect(peer.stderr.split('\n').filter((l) => l.includes(token!))).toHaveLength(1);
 
-  const bad = await ideShows(url!.replace(token!, '0'.repeat(32)), 'browser-wrong-token.png', 8_000);
-  expect(bad.ide).toBe(false);
-  expect(bad.text).toMatch(/Token[\s\S]*Login/);
+    const good = await ideShows(url!, `${name}-ide.png`, 60_000);
+    expect(good.ide).toBe(true);
+    expect(good.text).toMatch(/Python/);
+    expect(good.text).toMatch(/Command History/);
 
-  expect((await peer.callTool('session_community_delete', { session_name: 'browser' })).success).toBe(true);
-});
+    const bad = await ideShows(url!.replace(token!, '0'.repeat(32)), `${name}-wrong-token.png`, 8_000);
+    expect(bad.ide).toBe(false);
+    expect(bad.text).toMatch(/Token[\s\S]*Login/);
+
+    expect((await peer.callTool('session_community_delete', { session_name: name })).success).toBe(true);
+  },
+);
