@@ -2,36 +2,25 @@ import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../config/discover.js';
 import { readConfigFile } from '../config/load.js';
 import { SessionCreationSchema, type SessionCreationConfig } from '../config/schema.js';
-import { resolveCreateRequest, type CreateArgs, type CreatePlan } from '../creation/create-request.js';
+import { resolveCreateRequest, type CreatePlan } from '../creation/create-request.js';
 import { InstanceTracker } from '../tracking/instance-tracker.js';
-import { UserError } from '../util/errors.js';
 import { DriverSet } from '../workers/drivers/index.js';
+import type { ParamOptions } from '../workers/params/model.js';
+import { applyOptions } from '../workers/params/options.js';
 import { startWorker } from '../workers/start-worker.js';
 import type { WorkerHandle } from '../workers/worker-handle.js';
 
-/** Options of `launchWorker` (and of `dh-mcp worker run|start`): session_community_create's, in camelCase. */
-export interface LaunchWorkerOptions {
-  /** Worker name (default: `worker-<random>`); names the container `dh-mcp-<name>`. */
-  name?: string;
-  launchMethod?: 'docker' | 'python';
-  programmingLanguage?: 'Python' | 'Groovy';
-  authType?: 'PSK' | 'Anonymous';
-  /** A PSK to use; by default one is generated (128 bits). */
-  authToken?: string;
-  heapSizeGb?: number;
-  extraJvmArgs?: string[];
-  environment?: Record<string, string>;
-  dockerImage?: string;
-  dockerMemoryLimitGb?: number;
-  dockerCpuLimit?: number;
-  dockerVolumes?: string[];
-  /** When to pull the Docker image: "missing" (default), "always" or "never". */
-  pullPolicy?: 'missing' | 'always' | 'never';
-  pythonVenvPath?: string;
-  startupTimeoutSeconds?: number;
+/**
+ * Options of `launchWorker` (and of `dh-mcp worker run|start`): session_community_create's parameters in
+ * camelCase, plus the start-up tuning and `authTokenEnvVar`, all derived from the parameter model
+ * (src/workers/params/model.ts): `name`, `launchMethod`, `programmingLanguage`, `authType`, `authToken`,
+ * `authTokenEnvVar`, `heapSizeGb`, `extraJvmArgs`, `environment`, `dockerImage`, `dockerMemoryLimitGb`,
+ * `dockerCpuLimit`, `dockerVolumes`, `pythonVenvPath`, `startupTimeoutSeconds`, `startupCheckIntervalSeconds`,
+ * `startupRetries`. The same bounds apply as to the tool (errors name the parameter by its tool name).
+ */
+export interface LaunchWorkerOptions extends ParamOptions {
   /** Take defaults from this deephaven_mcp.json (community.session_creation.defaults); default: discovery. */
   configFile?: string;
-  /** Progress lines (image pull, worker start). */
   onProgress?: (message: string) => void;
   signal?: AbortSignal;
 }
@@ -68,29 +57,8 @@ export async function creationDefaults(configFile?: string): Promise<SessionCrea
 }
 
 export function planFor(o: LaunchWorkerOptions, creation: SessionCreationConfig): CreatePlan {
-  const args: CreateArgs = {
-    session_name: o.name ?? `worker-${randomBytes(4).toString('hex')}`,
-    launch_method: o.launchMethod,
-    programming_language: o.programmingLanguage,
-    auth_type: o.authType,
-    auth_token: o.authToken,
-    heap_size_gb: o.heapSizeGb,
-    extra_jvm_args: o.extraJvmArgs,
-    environment_vars: o.environment,
-    docker_image: o.dockerImage,
-    docker_memory_limit_gb: o.dockerMemoryLimitGb,
-    docker_cpu_limit: o.dockerCpuLimit,
-    docker_volumes: o.dockerVolumes,
-    pull_policy: o.pullPolicy,
-    python_venv_path: o.pythonVenvPath,
-  };
-  const plan = resolveCreateRequest(args, creation);
-  if (o.startupTimeoutSeconds !== undefined) {
-    if (!(o.startupTimeoutSeconds > 0))
-      throw new UserError(`startupTimeoutSeconds must be greater than 0, got ${o.startupTimeoutSeconds}`);
-    plan.startup.timeoutMs = o.startupTimeoutSeconds * 1000;
-  }
-  return plan;
+  const applied = applyOptions(o.name ?? `worker-${randomBytes(4).toString('hex')}`, o, creation);
+  return resolveCreateRequest(applied.args, applied.creation);
 }
 
 let processTracker: InstanceTracker | undefined;

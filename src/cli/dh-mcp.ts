@@ -27,6 +27,7 @@ import { UserError, errorMessage } from '../util/errors.js';
 import { runSetup } from '../setup/setup-command.js';
 import { LABELS } from '../workers/owner-labels.js';
 import { startWorker } from '../workers/start-worker.js';
+import { cliOptionTable, cliUsageLines, optionsFromCli } from '../workers/params/options.js';
 import { progressLine } from './progress-line.js';
 
 const USAGE = `dh-mcp: prepare the worker runtime, ephemeral Deephaven workers for CI, and config checks
@@ -45,47 +46,25 @@ const USAGE = `dh-mcp: prepare the worker runtime, ephemeral Deephaven workers f
   dh-mcp config validate [file]   check a deephaven_mcp.json (default: the one the server would use)
 
 worker options (defaults from community.session_creation.defaults of the config, then the server's):
-  --name <name>            worker name (default worker-<random>)
   -c, --config <file>      deephaven_mcp.json to take defaults from
-  --launch-method <m>      docker | python
-  --language <l>           Python | Groovy
-  --auth <a>               PSK (default, generated token) | Anonymous
-  --token-env <VAR>        use the PSK in environment variable VAR instead of generating one
-  --heap <gb>              JVM heap in GB (fractions allowed)
-  --jvm-arg <arg>          extra JVM argument (repeatable)
-  --env <K=V>              extra environment variable for the worker (repeatable)
-  --image <image>          docker image   --memory <gb>  docker memory limit   --cpus <n>  docker CPU limit
-  --volume <h:c[:ro]>      docker volume (repeatable)
-  --pull <policy>          docker image pull: missing (default) | always | never
-  --venv <dir>             python venv holding deephaven-server
-  --startup-timeout <s>    seconds to wait for the worker
+${cliUsageLines().join('\n')}
 `;
 
+/** The parameter flags come from the parameter model; the rest belong to the commands. */
 const WORKER_OPTIONS = {
-  name: { type: 'string' },
+  ...cliOptionTable(),
   config: { type: 'string', short: 'c' },
-  'launch-method': { type: 'string' },
-  language: { type: 'string' },
-  auth: { type: 'string' },
-  'token-env': { type: 'string' },
-  heap: { type: 'string' },
-  'jvm-arg': { type: 'string', multiple: true },
-  env: { type: 'string', multiple: true },
-  image: { type: 'string' },
-  memory: { type: 'string' },
-  cpus: { type: 'string' },
-  volume: { type: 'string', multiple: true },
-  pull: { type: 'string' },
-  venv: { type: 'string' },
-  'startup-timeout': { type: 'string' },
   json: { type: 'boolean' },
   ttl: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-type WorkerValues = ReturnType<
-  typeof parseArgs<{ options: typeof WORKER_OPTIONS; allowPositionals: true }>
->['values'];
+type WorkerValues = Record<string, string | string[] | boolean | undefined> & {
+  config?: string;
+  json?: boolean;
+  ttl?: string;
+  help?: boolean;
+};
 
 function num(v: string | undefined, flag: string): number | undefined {
   if (v === undefined) return undefined;
@@ -95,35 +74,7 @@ function num(v: string | undefined, flag: string): number | undefined {
 }
 
 function workerOptions(v: WorkerValues): LaunchWorkerOptions {
-  let token: string | undefined;
-  if (v['token-env']) {
-    token = process.env[v['token-env']];
-    if (!token) throw new UserError(`--token-env ${v['token-env']}: that environment variable is not set`);
-  }
-  const env: Record<string, string> = {};
-  for (const kv of v.env ?? []) {
-    const i = kv.indexOf('=');
-    if (i <= 0) throw new UserError(`--env expects KEY=value, got '${kv}'`);
-    env[kv.slice(0, i)] = kv.slice(i + 1);
-  }
-  return {
-    name: v.name,
-    configFile: v.config,
-    launchMethod: v['launch-method'] as LaunchWorkerOptions['launchMethod'],
-    programmingLanguage: v.language as LaunchWorkerOptions['programmingLanguage'],
-    authType: v.auth as LaunchWorkerOptions['authType'],
-    authToken: token,
-    heapSizeGb: num(v.heap, 'heap'),
-    extraJvmArgs: v['jvm-arg'],
-    environment: Object.keys(env).length ? env : undefined,
-    dockerImage: v.image,
-    dockerMemoryLimitGb: num(v.memory, 'memory'),
-    dockerCpuLimit: num(v.cpus, 'cpus'),
-    dockerVolumes: v.volume,
-    pullPolicy: v.pull as LaunchWorkerOptions['pullPolicy'],
-    pythonVenvPath: v.venv,
-    startupTimeoutSeconds: num(v['startup-timeout'], 'startup-timeout'),
-  };
+  return { ...optionsFromCli(v), configFile: v.config };
 }
 
 function connectionEnv(w: {
@@ -312,7 +263,9 @@ async function main(argv: string[]): Promise<number> {
     const dashes = rest.indexOf('--');
     const own = dashes >= 0 ? rest.slice(0, dashes) : rest;
     const command = dashes >= 0 ? rest.slice(dashes + 1) : [];
-    const { values, positionals } = parseArgs({ args: own, options: WORKER_OPTIONS, allowPositionals: true });
+    const parsed = parseArgs({ args: own, options: WORKER_OPTIONS, allowPositionals: true });
+    const values = parsed.values as WorkerValues;
+    const positionals = parsed.positionals;
     if (values.help) {
       process.stdout.write(USAGE);
       return 0;

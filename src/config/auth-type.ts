@@ -1,3 +1,5 @@
+import { quote } from '../util/quote.js';
+
 /** Deephaven authentication handler names, and the one spelling dh-mcp uses for them in results. */
 export const PSK_HANDLER = 'io.deephaven.authentication.psk.PskAuthenticationHandler';
 export const ANONYMOUS_HANDLER = 'io.deephaven.auth.AnonymousAuthenticationHandler';
@@ -18,22 +20,23 @@ export function authTypeLabel(a: AuthType): string {
  * Throws with a message that says how to fix the value.
  */
 export function normaliseAuthType(raw: string, field: string): AuthType {
-  if (raw !== raw.trim()) throw new Error(`${field}: '${raw}' has leading or trailing whitespace; remove it`);
+  if (raw !== raw.trim())
+    throw new Error(`${field}: ${quote(raw)} has leading or trailing whitespace; remove it`);
   const upper = raw.toUpperCase();
   if (upper === 'PSK' || raw === PSK_HANDLER) return 'PSK';
   if (upper === 'ANONYMOUS' || raw === ANONYMOUS_HANDLER) return 'ANONYMOUS';
   if (upper === 'BASIC' || raw === BASIC_HANDLER) return 'BASIC';
   if (upper === PSK_HANDLER.toUpperCase())
     throw new Error(
-      `${field}: '${raw}' looks like the PSK handler with the wrong case; use "PSK" or '${PSK_HANDLER}'`,
+      `${field}: ${quote(raw)} looks like the PSK handler with the wrong case; use "PSK" or '${PSK_HANDLER}'`,
     );
   if (upper === ANONYMOUS_HANDLER.toUpperCase())
     throw new Error(
-      `${field}: '${raw}' looks like the anonymous handler with the wrong case; use "Anonymous"`,
+      `${field}: ${quote(raw)} looks like the anonymous handler with the wrong case; use "Anonymous"`,
     );
   if (!/^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)+$/.test(raw))
     throw new Error(
-      `${field}: '${raw}' is not a known auth type; use "PSK", "Anonymous", "Basic" or a handler class name`,
+      `${field}: ${quote(raw)} is not a known auth type; use "PSK", "Anonymous", "Basic" or a handler class name`,
     );
   return { custom: raw };
 }

@@ -1,7 +1,9 @@
 import type { z } from 'zod';
+import { InvalidRequestError } from '../util/errors.js';
+import { QUOTE_MAX_CHARS, quote } from '../util/quote.js';
 
 /** An invalid or unreadable configuration. The message names the file, the key path and the fix. */
-export class ConfigError extends Error {
+export class ConfigError extends InvalidRequestError {
   override name = 'ConfigError';
   constructor(
     message: string,
@@ -17,7 +19,11 @@ export function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const p of path) {
     if (typeof p === 'number') out += `[${p}]`;
-    else out += out ? `.${String(p)}` : String(p);
+    else {
+      // A key can be any string a caller sent: a long one is shown as a quoted prefix with its length.
+      const key = String(p).length > QUOTE_MAX_CHARS ? quote(String(p)) : String(p);
+      out += out ? `.${key}` : key;
+    }
   }
   return out || '(top level)';
 }

@@ -77,30 +77,16 @@ export function validateConfig(raw: unknown, source: string): DhMcpConfig {
   return parsed.data;
 }
 
-/** auth_type values are free strings in the schema (class names are allowed); check them here. */
+/**
+ * Static sessions' auth_type values are free strings in the schema (class names are allowed); check them here.
+ * (session_creation.defaults.auth_type is checked by the parameter model's cross-field rules.)
+ */
 function checkAuthTypes(config: DhMcpConfig): string[] {
   const problems: string[] = [];
   for (const [name, s] of Object.entries(config.community?.sessions ?? {})) {
     if (s.auth_type === undefined) continue;
     try {
       normaliseAuthType(s.auth_type, `community.sessions.${name}.auth_type`);
-    } catch (e) {
-      problems.push((e as Error).message);
-    }
-  }
-  const d = config.community?.session_creation?.defaults;
-  if (d?.auth_type !== undefined) {
-    const field = 'community.session_creation.defaults.auth_type';
-    try {
-      const a = normaliseAuthType(d.auth_type, field);
-      if (a === 'BASIC')
-        problems.push(
-          `${field}: Basic is not supported for created workers (it needs a user database); use "PSK" or "Anonymous"`,
-        );
-      else if (typeof a !== 'string')
-        problems.push(
-          `${field}: created workers support "PSK" or "Anonymous", not the custom handler '${a.custom}'`,
-        );
     } catch (e) {
       problems.push((e as Error).message);
     }

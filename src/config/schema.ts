@@ -1,4 +1,22 @@
 import { z } from 'zod';
+import { creationDefaultsShape, refineCreationDefaults } from '../workers/params/derive.js';
+import {
+  LAUNCH_METHODS,
+  PROGRAMMING_LANGUAGES,
+  PULL_POLICIES,
+  type PullPolicy,
+  SESSION_NAME_RE,
+  SESSION_NAME_RULE,
+  normaliseLanguage,
+  type LaunchMethod,
+  type ProgrammingLanguage,
+} from '../workers/params/model.js';
+import { DEFAULT_ALLOWED_DOCKER_IMAGES } from '../workers/params/policy.js';
+import { quote } from '../util/quote.js';
+
+export { LAUNCH_METHODS, PROGRAMMING_LANGUAGES, PULL_POLICIES, SESSION_NAME_RE, normaliseLanguage };
+export type { PullPolicy };
+export type { LaunchMethod, ProgrammingLanguage };
 
 /**
  * The `deephaven_mcp.json` schema, compatible with the Python reference (same keys, same defaults), stricter
@@ -46,13 +64,20 @@ function caseInsensitiveEnum<const T extends readonly [string, ...string[]]>(
     if (!(values as readonly string[]).includes(n)) {
       ctx.addIssue({
         code: 'custom',
-        message: `must be one of ${values.map((x) => `'${x}'`).join(', ')}, got '${v}'`,
+        message: `must be one of ${values.map((x) => `'${x}'`).join(', ')}, got ${quote(v)}`,
       });
       return z.NEVER;
     }
     return n as T[number];
   });
 }
+
+const absoluteDirs = z.array(
+  str.refine((p) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p), {
+    error: 'must be an absolute directory path',
+  }),
+  { error: (iss) => `expected an array of absolute directory paths, got ${describe(iss.input)}` },
+);
 
 export const CREDENTIAL_RETRIEVAL_MODES = ['none', 'dynamic_only', 'static_only', 'all'] as const;
 export type CredentialRetrievalMode = (typeof CREDENTIAL_RETRIEVAL_MODES)[number];
@@ -66,12 +91,20 @@ export const SecuritySchema = strict({
       })
       .default('none'),
     /** dh-mcp extension: directories session_script_run may read script_path files from (none by default). */
-    script_path_allowed_dirs: z
-      .array(
-        str.refine((p) => p.startsWith('/'), { error: 'must be an absolute directory path' }),
-        { error: (iss) => `expected an array of absolute directory paths, got ${describe(iss.input)}` },
-      )
+    script_path_allowed_dirs: absoluteDirs.default([]),
+    // What a tool call may ask of the host (docs/security.md); config values are never checked against these.
+    allowed_volume_host_dirs: absoluteDirs.default([]),
+    allowed_named_volumes: z
+      .array(str.regex(/^[A-Za-z0-9][A-Za-z0-9_.-]+$/, { error: 'is not a Docker volume name' }), {
+        error: (iss) => `expected an array of volume names, got ${describe(iss.input)}`,
+      })
       .default([]),
+    allowed_environment_vars: stringList.default([]),
+    allowed_jvm_arg_prefixes: z
+      .array(str.min(2, { error: 'must be a JVM option prefix such as "-javaagent:/opt/agents/"' }))
+      .default([]),
+    allowed_docker_images: stringList.default(() => [...DEFAULT_ALLOWED_DOCKER_IMAGES]),
+    allowed_python_venv_dirs: absoluteDirs.default([]),
   }).optional(),
 });
 
@@ -118,58 +151,10 @@ export const StaticSessionSchema = strict({
 });
 export type StaticSessionConfig = z.infer<typeof StaticSessionSchema>;
 
-export const LAUNCH_METHODS = ['docker', 'python'] as const;
-/** When a Docker image is pulled: when absent (default), before every start, or never. */
-export const PULL_POLICIES = ['missing', 'always', 'never'] as const;
-export type PullPolicy = (typeof PULL_POLICIES)[number];
-export type LaunchMethod = (typeof LAUNCH_METHODS)[number];
-export const PROGRAMMING_LANGUAGES = ['Python', 'Groovy'] as const;
-export type ProgrammingLanguage = (typeof PROGRAMMING_LANGUAGES)[number];
-export const normaliseLanguage = (v: string): string => {
-  const l = v.trim().toLowerCase();
-  return l.length ? l[0]!.toUpperCase() + l.slice(1) : l;
-};
-
-export const SessionCreationDefaultsSchema = strict({
-  launch_method: caseInsensitiveEnum(LAUNCH_METHODS, (v) => v.toLowerCase()).optional(),
-  auth_type: str.optional(),
-  auth_token: str.nullable().optional(),
-  auth_token_env_var: nonEmpty.nullable().optional(),
-  programming_language: caseInsensitiveEnum(PROGRAMMING_LANGUAGES, normaliseLanguage).optional(),
-  docker_image: nonEmpty.optional(),
-  docker_memory_limit_gb: positive('docker_memory_limit_gb').nullable().optional(),
-  docker_cpu_limit: positive('docker_cpu_limit').nullable().optional(),
-  docker_volumes: stringList.optional(),
-  pull_policy: caseInsensitiveEnum(PULL_POLICIES, (v) => v.toLowerCase()).optional(),
-  pull_timeout_seconds: positive('pull_timeout_seconds').optional(),
-  python_venv_path: nonEmpty.nullable().optional(),
-  heap_size_gb: positive('heap_size_gb').optional(),
-  extra_jvm_args: stringList.optional(),
-  environment_vars: z.record(str, str).optional(),
-  startup_timeout_seconds: positive('startup_timeout_seconds').optional(),
-  startup_check_interval_seconds: positive('startup_check_interval_seconds').optional(),
-  startup_retries: z
-    .number({ error: (iss) => `expected a whole number, got ${describe(iss.input)}` })
-    .int({ error: 'must be a whole number' })
-    .min(0, { error: 'must be 0 or more' })
-    .optional(),
-}).superRefine((d, ctx) => {
-  if (d.auth_token != null && d.auth_token_env_var != null) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['auth_token_env_var'],
-      message: "'auth_token' and 'auth_token_env_var' are both set; keep only one",
-    });
-  }
-  if (d.docker_image !== undefined && d.programming_language !== undefined) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['docker_image'],
-      message:
-        "'docker_image' and 'programming_language' are both set; the image decides the language, keep only one",
-    });
-  }
-});
+/** Keys, types and bounds come from the parameter model (src/workers/params), shared with the tool schema. */
+export const SessionCreationDefaultsSchema = strict(creationDefaultsShape()).superRefine((d, ctx) =>
+  refineCreationDefaults(d as Record<string, unknown>, ctx),
+);
 export type SessionCreationDefaults = z.infer<typeof SessionCreationDefaultsSchema>;
 
 export const SessionCreationSchema = strict({
@@ -216,12 +201,7 @@ const EnterpriseSystemSchema = strict({
 });
 export type EnterpriseSystemConfig = z.infer<typeof EnterpriseSystemSchema>;
 
-/** Names become parts of session ids and container names: keep them to a portable grammar. */
-export const SESSION_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
-const sessionName = str.regex(SESSION_NAME_RE, {
-  error:
-    'session names use letters, digits, "_", "." and "-", start with a letter or digit, 63 characters at most',
-});
+const sessionName = str.regex(SESSION_NAME_RE, { error: `session names ${SESSION_NAME_RULE}` });
 
 export const ConfigSchema = strict({
   security: SecuritySchema.optional(),

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { dh as DhType } from '@deephaven/jsapi-types';
-import { errorMessage } from '../util/errors.js';
+import { TimeoutError, TransportError, errorMessage } from '../util/errors.js';
 import { sleep, withTimeout } from '../util/timeout.js';
 import type { WorkerConnection } from './worker-connection.js';
 
@@ -23,7 +23,7 @@ export interface ScriptResult {
 const LOG_FLUSH_MS = 250;
 
 /** Thrown when the call itself failed (transport), as opposed to the script raising an error. */
-export class ScriptTransportError extends Error {
+export class ScriptTransportError extends TransportError {
   override name = 'ScriptTransportError';
 }
 
@@ -46,8 +46,8 @@ export async function runScript(
     try {
       result = await withTimeout(ide.runCode(code), timeoutMs, 'the script');
     } catch (e) {
-      if (e instanceof Error && e.name === 'TimeoutError')
-        throw new Error(
+      if (e instanceof TimeoutError)
+        throw new TimeoutError(
           `the script did not finish within ${Math.round(timeoutMs / 1000)} s; it may still be running on the worker (a running command cannot be cancelled)`,
         );
       throw new ScriptTransportError(errorMessage(e));

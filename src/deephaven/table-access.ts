@@ -6,6 +6,7 @@ import { withTimeout } from '../util/timeout.js';
 import { queryTable, type SortKey } from './flight/table-query.js';
 import { listTables } from './variables.js';
 import type { WorkerConnection } from './worker-connection.js';
+import { quote } from '../util/quote.js';
 
 /**
  * Opens a table by name; the error lists the tables that do exist. The caller closes it. Callers opening several
@@ -21,7 +22,7 @@ export async function openTable(
   if (!def) {
     const known = tables.map((t) => t.title).filter(Boolean);
     throw new UserError(
-      `no table named '${name}' in the worker's scope; ${known.length ? `tables: ${known.join(', ')}` : 'it holds no tables'}`,
+      `no table named ${quote(name)} in the worker's scope; ${known.length ? `tables: ${known.join(', ')}` : 'it holds no tables'}`,
     );
   }
   return (await conn.ide.getObject(def)) as DhType.Table;

@@ -3,6 +3,7 @@ import type { JsonValue } from '../deephaven/json-values.js';
 import { readersOf, type ColumnReader, type FormatColumn } from './arrow-columns.js';
 
 export type { FormatColumn } from './arrow-columns.js';
+import { quote } from '../util/quote.js';
 
 /** The seven formats of session_table_data and the reference's four aliases. */
 export const TABLE_FORMATS = [
@@ -28,7 +29,7 @@ export function resolveFormat(requested: string): TableFormat {
   if ((TABLE_FORMATS as readonly string[]).includes(requested)) return requested as TableFormat;
   const alias = (FORMAT_ALIASES as Record<string, TableFormat>)[requested];
   if (alias) return alias;
-  throw new Error(`Invalid format '${requested}'. Valid options: ${ALL_FORMAT_NAMES.join(', ')}`);
+  throw new Error(`Invalid format ${quote(requested)}. Valid options: ${ALL_FORMAT_NAMES.join(', ')}`);
 }
 
 export type FormattedData = string | Record<string, JsonValue[]> | Array<Record<string, JsonValue>>;

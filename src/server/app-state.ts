@@ -11,6 +11,7 @@ import { Mutex } from '../util/mutex.js';
 import { DriverSet } from '../workers/drivers/index.js';
 import { Reservations } from '../workers/reservations.js';
 import { WorkerService, type CreationSettings } from '../workers/worker-service.js';
+import { DEFAULT_POLICY } from '../workers/params/policy.js';
 
 /**
  * The process-wide state every transport and every HTTP client session shares: the config, the session
@@ -75,6 +76,7 @@ export class AppState {
     return {
       creation: this.loaded.config.community?.session_creation,
       credentialMode: this.credentialMode,
+      policy: this.loaded.config.security?.community ?? DEFAULT_POLICY,
     };
   }
 

@@ -1,12 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { authTypeLabel, type AuthType } from '../config/auth-type.js';
-import { SessionConfigurationError, errorMessage } from '../util/errors.js';
+import { NotFoundError, SessionConfigurationError, WorkerFailedError, errorMessage } from '../util/errors.js';
 import { logger } from '../util/logger.js';
 import { connectWorker, type WorkerConnection } from '../deephaven/worker-connection.js';
 import type { TlsMaterial } from '../deephaven/jsapi-loader.js';
 import { connectTimeoutMs } from './limits.js';
 import { classifyFailure, type Liveness } from './liveness.js';
 import { makeSessionId, type SessionSource } from './session-id.js';
+import { probeTcp } from './tcp-probe.js';
 
 /** How to reach a worker; resolved at connect time so a rotated env-var token is picked up. */
 export interface Endpoint {
@@ -71,10 +72,22 @@ export class CommunitySession {
     };
   }
 
-  /** The live connection: opened on first use, shared by concurrent callers, re-opened once it broke. */
+  /**
+   * Why the worker behind this session is known to be gone (a created worker whose process or container
+   * ended), or undefined when it may be running. Cheap: no network traffic to the worker.
+   */
+  async goneReason(): Promise<string | undefined> {
+    return undefined;
+  }
+
+  /**
+   * The live connection: opened on first use, shared by concurrent callers, re-opened once it broke. A worker
+   * known to be gone fails at once with the reason, instead of a connection attempt that runs into a timeout.
+   */
   async connection(): Promise<WorkerConnection> {
+    await this.checkAlive();
     for (;;) {
-      if (this.closed) throw new Error(`session '${this.id}' is closed`);
+      if (this.closed) throw new NotFoundError(`session '${this.id}' was closed (deleted or reloaded)`);
       const pending = this.current;
       if (!pending) {
         const attempt = this.open();
@@ -120,9 +133,27 @@ export class CommunitySession {
     }
   }
 
+  /** Throws the dead-worker answer when the worker is known to be gone. */
+  async checkAlive(): Promise<void> {
+    const gone = await this.goneReason();
+    if (!gone) return;
+    void this.dropConnection();
+    throw new WorkerFailedError(
+      `Session '${this.id}': ${gone}. Delete it with session_community_delete (and create a new one if needed).`,
+    );
+  }
+
+  /** Forgets the current connection (the worker is gone); closing it never throws. */
+  private async dropConnection(): Promise<void> {
+    const c = await this.current?.catch(() => undefined);
+    this.current = undefined;
+    await c?.close().catch(() => undefined);
+  }
+
   private async open(): Promise<WorkerConnection> {
     const tls = await this.readTls();
     const started = Date.now();
+    await probeTcp(this.endpoint.host, this.endpoint.port);
     const conn = await connectWorker({
       url: this.url,
       auth: this.endpoint.auth,
@@ -134,7 +165,7 @@ export class CommunitySession {
     logger.info({ session: this.id, ms: Date.now() - started }, 'connected to worker');
     if (this.closed) {
       await conn.close();
-      throw new Error(`session '${this.id}' was closed while connecting`);
+      throw new NotFoundError(`session '${this.id}' was closed while connecting`);
     }
     return conn;
   }

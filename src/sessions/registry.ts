@@ -1,7 +1,8 @@
-import { UserError } from '../util/errors.js';
+import { NotFoundError, UserError } from '../util/errors.js';
 import { logger } from '../util/logger.js';
 import type { CommunitySession } from './community-session.js';
 import { parseSessionId } from './session-id.js';
+import { quote } from '../util/quote.js';
 
 /** Every session the server knows: static ones in config order, then dynamic ones in creation order. */
 export class SessionRegistry {
@@ -36,8 +37,8 @@ export class SessionRegistry {
     const s = this.sessions.get(id);
     if (!s) {
       const known = [...this.sessions.keys()];
-      throw new UserError(
-        `Session '${id}' not found. ${known.length ? `Known sessions: ${known.join(', ')}` : 'No sessions are configured or created.'}`,
+      throw new NotFoundError(
+        `Session ${quote(id)} not found. ${known.length ? `Known sessions: ${known.join(', ')}` : 'No sessions are configured or created.'}`,
       );
     }
     return s;

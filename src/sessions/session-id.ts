@@ -1,4 +1,5 @@
 import { UserError } from '../util/errors.js';
+import { quote } from '../util/quote.js';
 
 export type SessionSource = 'config' | 'dynamic';
 export type SystemType = 'community' | 'enterprise';
@@ -20,7 +21,7 @@ export function parseSessionId(id: string): ParsedSessionId {
   const parts = second < 0 ? [] : [id.slice(0, first), id.slice(first + 1, second), id.slice(second + 1)];
   if (parts.length !== 3 || parts.some((p) => p === '')) {
     throw new UserError(
-      `Invalid session_id '${id}': expected 'community:config:<name>' or 'community:dynamic:<name>' (see sessions_list)`,
+      `Invalid session_id ${quote(id)}: expected 'community:config:<name>' or 'community:dynamic:<name>' (see sessions_list)`,
     );
   }
   return { system: parts[0]!, source: parts[1]!, name: parts[2]! };

@@ -1,5 +1,5 @@
 import type { WorkerConnection } from '../deephaven/worker-connection.js';
-import { UserError, errorMessage } from '../util/errors.js';
+import { DhMcpError, TimeoutError, TransportError, errorMessage } from '../util/errors.js';
 import type { CommunitySession } from './community-session.js';
 
 /**
@@ -16,10 +16,19 @@ export async function withConnection<T>(
   try {
     return await op(c);
   } catch (e) {
-    if (e instanceof UserError) throw e;
+    if (e instanceof DhMcpError && !(e instanceof TransportError)) throw e; // about the request, not the link
     c.markBroken(errorMessage(e));
-    if (!opts.retry || (e instanceof Error && e.name === 'TimeoutError')) throw e;
+    // The worker may have died during the call: say so rather than retry against a dead worker.
+    await session.checkAlive();
+    if (!opts.retry || e instanceof TimeoutError) throw asTransport(e);
     const fresh = await session.connection();
     return op(fresh);
   }
+}
+
+/** A failure of the worker link that no lower layer classified. */
+function asTransport(e: unknown): unknown {
+  return e instanceof DhMcpError
+    ? e
+    : new TransportError(`the worker connection failed: ${errorMessage(e)}`, { cause: e });
 }

@@ -10,6 +10,7 @@ import { DynamicSession } from '../workers/dynamic-session.js';
 import type { DetailContributor } from './session-tools.js';
 import { READ_ONLY, defineTool } from './tool-kit.js';
 import { progressReporter } from './progress.js';
+import { quote } from '../util/quote.js';
 
 const AUTH_TYPE = z.string().describe('"PSK" or "ANONYMOUS" (the same spelling in every tool)');
 
@@ -92,7 +93,12 @@ export function registerCreationTools(server: McpServer, state: AppState): void 
           .string()
           .describe('The name given at creation (without the community:dynamic: prefix)'),
       },
-      output: { session_id: z.string(), session_name: z.string() },
+      output: {
+        session_id: z.string(),
+        session_name: z.string(),
+        worker_stopped: z.boolean().describe('false when the worker would not stop (it stays tracked)'),
+        note: z.string().optional(),
+      },
       annotations: {
         readOnlyHint: false,
         destructiveHint: true,
@@ -127,7 +133,7 @@ export function registerCreationTools(server: McpServer, state: AppState): void 
     async ({ session_id }) => {
       if (!session_id.startsWith('community:'))
         throw new UserError(
-          `Invalid session_id '${session_id}'. This tool only works for community sessions (format: 'community:config:name' or 'community:dynamic:name')`,
+          `Invalid session_id ${quote(session_id)}. This tool only works for community sessions (format: 'community:config:name' or 'community:dynamic:name')`,
         );
       const mode = state.credentialMode;
       const s = state.registry.get(session_id);

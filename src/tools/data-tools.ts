@@ -12,10 +12,11 @@ import { NOTE_RESERVE, checkReadRequest, truncationNote } from './table-read-req
 import type { AppState } from '../server/app-state.js';
 import { maxResponseChars, operationTimeoutMs, scriptTimeoutMs } from '../sessions/limits.js';
 import { withConnection } from '../sessions/with-connection.js';
-import { UserError, errorMessage } from '../util/errors.js';
+import { InvalidRequestError, TransportError, UserError, errorMessage } from '../util/errors.js';
 import { Mutex } from '../util/mutex.js';
 import { withTimeout } from '../util/timeout.js';
 import { READ_ONLY, SerializedResult, defineTool } from './tool-kit.js';
+import { quote } from '../util/quote.js';
 
 const SESSION_ID = z.string().describe("Session id from sessions_list, e.g. 'community:dynamic:my-worker'");
 const Change = z.object({ name: z.string(), type: z.string() });
@@ -31,6 +32,42 @@ function scriptLock(state: AppState, id: string): Mutex {
   let m = locks.get(id);
   if (!m) locks.set(id, (m = new Mutex()));
   return m;
+}
+
+/** session_tables_schema: names per call, and the length of one name. */
+export const MAX_SCHEMA_TABLES = 100;
+export const MAX_TABLE_NAME_CHARS = 1024;
+const SCHEMA_CONCURRENCY = 8;
+
+function checkTableNames(names: string[] | null | undefined): void {
+  if (!names) return;
+  if (names.length > MAX_SCHEMA_TABLES)
+    throw new InvalidRequestError(
+      `table_names: has ${names.length} names; at most ${MAX_SCHEMA_TABLES} per call: ask in pages of ${MAX_SCHEMA_TABLES} (session_tables_list gives every name)`,
+    );
+  const i = names.findIndex((n) => n.length > MAX_TABLE_NAME_CHARS);
+  if (i >= 0)
+    throw new InvalidRequestError(
+      `table_names[${i}]: ${quote(names[i])} is longer than ${MAX_TABLE_NAME_CHARS} characters; no table has such a name`,
+    );
+}
+
+/** Maps with at most `limit` calls in flight, keeping the order of the input. */
+async function mapLimited<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
 }
 
 export function registerDataTools(server: McpServer, state: AppState): void {
@@ -69,7 +106,13 @@ export function registerDataTools(server: McpServer, state: AppState): void {
         'java.lang.String, java.time.Instant, ...).',
       input: {
         session_id: SESSION_ID,
-        table_names: z.array(z.string()).nullish().describe('Tables to describe; omit or null for all'),
+        table_names: z
+          .array(z.string())
+          .nullish()
+          .meta({ maxItems: MAX_SCHEMA_TABLES, items: { type: 'string', maxLength: MAX_TABLE_NAME_CHARS } })
+          .describe(
+            `Tables to describe (at most ${MAX_SCHEMA_TABLES} per call; ask for more in pages); omit or null for all`,
+          ),
       },
       output: {
         schemas: z.array(
@@ -89,23 +132,36 @@ export function registerDataTools(server: McpServer, state: AppState): void {
       annotations: READ_ONLY,
     },
     async ({ session_id, table_names }) => {
+      checkTableNames(table_names);
       const s = state.registry.get(session_id);
       const schemas = await withConnection(
         s,
         async (c) => {
-          const known = await listTables(c);
-          const names = table_names ?? known.map((t) => t.title);
-          const out: Array<Record<string, unknown>> = [];
-          for (const table of names) {
+          const known = await withTimeout(listTables(c), operationTimeoutMs(), 'listing tables');
+          const titles = new Set(known.map((t) => t.title));
+          const listed = [...titles].filter(Boolean).slice(0, 20);
+          const tablesHint = titles.size
+            ? `tables: ${listed.join(', ')}${titles.size > listed.length ? `, … (${titles.size - listed.length} more; session_tables_list lists them all)` : ''}`
+            : 'it holds no tables';
+          const names = table_names ?? known.map((t) => t.title ?? '');
+          // Tables open a few at a time: a full page of names answers in about the time of its slowest few.
+          return mapLimited(names, SCHEMA_CONCURRENCY, async (table) => {
+            if (!titles.has(table))
+              return {
+                success: false,
+                table,
+                error: `no table named ${quote(table)} in the worker's scope; ${tablesHint}`,
+                isError: true,
+              };
             try {
               const t = await withTimeout(
                 openTable(c, table, known),
                 operationTimeoutMs(),
-                `opening table '${table}'`,
+                `opening table ${quote(table)}`,
               );
               try {
                 const data = metaRows(t);
-                out.push({
+                return {
                   success: true,
                   table,
                   format: 'json-row',
@@ -117,16 +173,15 @@ export function registerDataTools(server: McpServer, state: AppState): void {
                     { name: 'IsPartitioning', type: 'bool' },
                   ],
                   row_count: data.length,
-                });
+                };
               } finally {
                 t.close();
               }
             } catch (e) {
-              if (!(e instanceof UserError)) throw e;
-              out.push({ success: false, table, error: e.message, isError: true });
+              if (!(e instanceof InvalidRequestError)) throw e;
+              return { success: false, table, error: e.message, isError: true };
             }
-          }
-          return out;
+          });
         },
         { retry: true },
       );
@@ -201,7 +256,7 @@ export function registerDataTools(server: McpServer, state: AppState): void {
       try {
         fmt = resolveFormat(format);
       } catch (e) {
-        throw new UserError(`Invalid format parameter for table '${table_name}': ${errorMessage(e)}`);
+        throw new UserError(`Invalid format parameter for table ${quote(table_name)}: ${errorMessage(e)}`);
       }
       const req = checkReadRequest({ max_rows, offset, columns, filters, sort });
       const s = state.registry.get(session_id);
@@ -301,7 +356,7 @@ export function registerDataTools(server: McpServer, state: AppState): void {
         withConnection(s, (c) => runScript(c, code, scriptTimeoutMs()), { retry: false }).catch(
           (e: unknown) => {
             if (e instanceof ScriptTransportError)
-              throw new Error(
+              throw new TransportError(
                 `Script execution failed for session '${session_id}': the connection to the worker failed (${e.message}); the next call reconnects`,
               );
             throw e;
@@ -359,12 +414,12 @@ async function readScriptFile(p: string, state: AppState): Promise<string> {
   try {
     real = await realpath(path.resolve(p));
   } catch (e) {
-    throw new UserError(`cannot read script_path '${p}': ${errorMessage(e)}`);
+    throw new UserError(`cannot read script_path ${quote(p)}: ${errorMessage(e)}`);
   }
   const roots = await Promise.all(allowed.map((d) => realpath(d).catch(() => path.resolve(d))));
   if (!roots.some((r) => real === r || real.startsWith(r + path.sep)))
     throw new UserError(
-      `script_path '${p}' is outside security.community.script_path_allowed_dirs (${allowed.join(', ')})`,
+      `script_path ${quote(p)} is outside security.community.script_path_allowed_dirs (${allowed.join(', ')})`,
     );
   return readFile(real, 'utf8');
 }

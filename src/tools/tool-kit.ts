@@ -7,7 +7,7 @@ import type {
   ToolAnnotations,
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { errorMessage } from '../util/errors.js';
+import { CancelledError, errorKind, errorMessage, type ErrorKind } from '../util/errors.js';
 import { logger } from '../util/logger.js';
 
 export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
@@ -76,9 +76,44 @@ interface ToolSpec<I extends z.ZodRawShape, O extends z.ZodRawShape> {
   annotations: ToolAnnotations;
 }
 
+/** The longest error text a tool answers with; longer ones (a huge traceback) keep their head and tail. */
+export const MAX_ERROR_CHARS = 50_000;
+
+/**
+ * The one place a thrown error becomes a tool answer. Errors of the taxonomy (src/util/errors.ts) carry a
+ * message written for the caller and are answered as they are; a cancelled call is answered as cancelled
+ * whatever the error on the way out was; anything else is a bug: logged with its stack, and the caller is told
+ * that it was internal and where the details are.
+ */
+export function toolError(
+  tool: string,
+  e: unknown,
+  signal?: AbortSignal,
+): { kind: ErrorKind | 'internal'; message: string } {
+  if (signal?.aborted || e instanceof CancelledError) {
+    const why = signal?.aborted ? errorMessage(signal.reason) : errorMessage(e);
+    return { kind: 'cancelled', message: `the ${tool} call was cancelled (${why})` };
+  }
+  const kind = errorKind(e);
+  if (kind) return { kind, message: capped(errorMessage(e)) };
+  logger.error({ tool, err: e }, 'internal error in a tool call');
+  return {
+    kind: 'internal',
+    message: capped(
+      `internal error in dh-mcp while running ${tool}: ${errorMessage(e)} (the server log on stderr has the stack trace; please report it)`,
+    ),
+  };
+}
+
+function capped(message: string): string {
+  if (message.length <= MAX_ERROR_CHARS) return message;
+  const cut = message.length - MAX_ERROR_CHARS;
+  return `${message.slice(0, MAX_ERROR_CHARS - 10_000)}\n… (${cut} characters cut) …\n${message.slice(-10_000)}`;
+}
+
 /**
  * Registers a tool whose handler returns its success fields or throws; thrown errors become the reference's
- * error shape with the message (errors are written for the caller: they name the field and the fix).
+ * error shape through `toolError`.
  */
 export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
   server: McpServer,
@@ -93,8 +128,14 @@ export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
       logger.debug({ tool: name, ms: Date.now() - started }, 'tool call succeeded');
       return okResult(data);
     } catch (e) {
-      logger.info({ tool: name, ms: Date.now() - started, err: errorMessage(e) }, 'tool call failed');
-      return errorResult(errorMessage(e));
+      const { kind, message } = toolError(name, e, extra.signal);
+      const level =
+        kind === 'internal' ? 'debug' : kind === 'worker_failed' || kind === 'transport' ? 'warn' : 'info';
+      logger[level](
+        { tool: name, kind, ms: Date.now() - started, err: message.slice(0, 2000) },
+        'tool call failed',
+      );
+      return errorResult(message);
     }
   };
   return server.registerTool(

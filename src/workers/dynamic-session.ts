@@ -41,14 +41,16 @@ export class DynamicSession extends CommunitySession {
     return this.handle.browserUrl;
   }
 
+  /** The worker's own liveness (process or container state), with its last output lines. */
+  override async goneReason(): Promise<string | undefined> {
+    if (await this.handle.isAlive()) return undefined;
+    const tail = this.handle.logTail().slice(-3).join(' | ');
+    return `the ${this.handle.noun} is no longer running${tail ? `; last output: ${tail}` : ''}`;
+  }
+
   override async liveness(attemptToConnect: boolean): Promise<Liveness & { connection?: WorkerConnection }> {
-    if (!(await this.handle.isAlive())) {
-      const tail = this.handle.logTail().slice(-3).join(' | ');
-      return {
-        status: 'OFFLINE',
-        detail: `the ${this.handle.noun} is no longer running${tail ? `; last output: ${tail}` : ''}`,
-      };
-    }
+    const gone = await this.goneReason();
+    if (gone) return { status: 'OFFLINE', detail: gone };
     return super.liveness(attemptToConnect);
   }
 

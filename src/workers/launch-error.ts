@@ -1,5 +1,7 @@
+import { WorkerFailedError } from '../util/errors.js';
+
 /** A worker could not be started; the message says why and carries the worker's last output. */
-export class LaunchError extends Error {
+export class LaunchError extends WorkerFailedError {
   override name = 'LaunchError';
   constructor(
     message: string,

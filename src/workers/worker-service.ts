@@ -2,7 +2,9 @@ import type { CredentialRetrievalMode, SessionCreationConfig } from '../config/s
 import { resolveCreateRequest, type CreateArgs, type CreatePlan } from '../creation/create-request.js';
 import { makeSessionId } from '../sessions/session-id.js';
 import type { SessionRegistry } from '../sessions/registry.js';
-import { UserError, errorMessage } from '../util/errors.js';
+import { InvalidRequestError, NotFoundError, UserError, withContext } from '../util/errors.js';
+import { quote } from '../util/quote.js';
+import type { CommunityPolicy } from './params/policy.js';
 import { logger } from '../util/logger.js';
 import { logBrowserAccess } from './browser-banner.js';
 import type { DriverSet } from './drivers/index.js';
@@ -32,6 +34,8 @@ export interface CreationSettings {
   /** The session_creation section (undefined: creation not configured). */
   creation: SessionCreationConfig | undefined;
   credentialMode: CredentialRetrievalMode;
+  /** What a tool call may ask of the host (security.community); checked against the call's own values. */
+  policy: CommunityPolicy;
 }
 
 export interface CreateOptions {
@@ -67,7 +71,7 @@ export class WorkerService {
       throw new UserError(
         'Community session creation is disabled: community.session_creation.max_concurrent_sessions is 0',
       );
-    const plan = resolveCreateRequest(args, creation);
+    const plan = resolveCreateRequest(args, creation, { policy: settings.policy });
     const id = makeSessionId('community', 'dynamic', plan.name);
     const { registry } = this.deps;
     const inUse = registry.list().filter((s) => s.source === 'dynamic').length;
@@ -88,7 +92,7 @@ export class WorkerService {
     try {
       return await work;
     } catch (e) {
-      throw new UserError(`Failed to create community session '${plan.name}': ${errorMessage(e)}`);
+      throw withContext(e, `Failed to create community session '${plan.name}': `);
     } finally {
       this.inFlight.delete(entry);
       release();
@@ -137,31 +141,43 @@ export class WorkerService {
    * Stops a created worker and removes its session. The session is removed first, so a worker that would not
    * stop is still gone from the list; the error then says so (it stays tracked for the next start-up sweep).
    */
-  async delete(name: string): Promise<{ session_id: string; session_name: string }> {
+  async delete(name: string): Promise<{
+    session_id: string;
+    session_name: string;
+    worker_stopped: boolean;
+    note?: string;
+  }> {
     const id = makeSessionId('community', 'dynamic', name);
     const { registry } = this.deps;
     if (!registry.has(id)) {
       if (this.deps.reservations.has(name))
-        throw new UserError(
-          `Session '${id}' is still starting; cancel its session_community_create call or wait for it to finish`,
+        throw new InvalidRequestError(
+          `Session ${quote(id)} is still starting; cancel its session_community_create call or wait for it to finish`,
         );
-      throw new UserError(
-        `Session '${id}' not found; sessions_list shows the sessions that exist (only created workers can be deleted)`,
+      throw new NotFoundError(
+        `Session ${quote(id)} not found; sessions_list shows the sessions that exist (only created workers can be deleted)`,
       );
     }
     const s = registry.get(id);
     if (!(s instanceof DynamicSession))
-      throw new UserError(`Session '${id}' is not a dynamically created session and cannot be deleted`);
+      throw new InvalidRequestError(
+        `Session '${id}' is not a dynamically created session and cannot be deleted`,
+      );
     registry.remove(id);
-    if (!(await s.stop())) {
+    // The session is gone from here on: whatever happens next is reported in the answer, never as an error.
+    const stopped = await s.stop().catch(() => false);
+    if (!stopped) {
       const what = Object.entries(s.handle.identity)
         .map(([k, v]) => `${k} ${String(v)}`)
         .join(', ');
-      throw new UserError(
-        `Session '${id}' was removed but its ${s.handle.noun} (${what}) did not stop; it stays tracked and the next server start removes it`,
-      );
+      return {
+        session_id: id,
+        session_name: name,
+        worker_stopped: false,
+        note: `the session was removed but its ${s.handle.noun} (${what}) did not stop; it stays tracked and the next server start removes it`,
+      };
     }
-    return { session_id: id, session_name: name };
+    return { session_id: id, session_name: name, worker_stopped: true };
   }
 
   /** Whether a create of `name` is under way. */

@@ -41,9 +41,9 @@ it.each([
 
 it('bad options fail before anything starts', async () => {
   await expect(launchWorker({ heapSizeGb: -1 })).rejects.toThrow(
-    /heap_size_gb must be a number greater than 0/,
+    /heap_size_gb: must be at least 0.25 GB, got -1/,
   );
   await expect(launchWorker({ startupTimeoutSeconds: 0 })).rejects.toThrow(
-    /startupTimeoutSeconds must be greater than 0/,
+    /startupTimeoutSeconds: must be greater than 0 s, got 0/,
   );
 });

@@ -157,7 +157,7 @@ describe.each(CASES)('$method worker, $auth, $language', ({ method, auth, langua
     await c.close();
 
     const deleted = await call(client, 'session_community_delete', { session_name: name });
-    expect(deleted).toEqual({ success: true, session_id: id, session_name: name });
+    expect(deleted).toEqual({ success: true, session_id: id, session_name: name, worker_stopped: true });
     const twice = await call(client, 'session_community_delete', { session_name: name });
     expect(twice).toMatchObject({ success: false });
     expect(twice.error).toMatch(/not found/);
@@ -236,7 +236,7 @@ describe('rules around a created worker', () => {
 describe('rules around created workers', () => {
   it('bad names are refused before anything is launched', async () => {
     const bad = await call(client, 'session_community_create', { session_name: 'no/slashes' });
-    expect(bad.error).toMatch(/session_name 'no\/slashes' is not valid/);
+    expect(bad.error).toMatch(/session_name: 'no\/slashes' is not valid/);
   });
 
   it('a worker that dies is reported OFFLINE with worker_alive false; delete still works and frees the slot', async () => {

@@ -130,27 +130,27 @@ const INVALID: Array<[string, unknown, string]> = [
   [
     'zero heap',
     defaults({ heap_size_gb: 0 }),
-    'community.session_creation.defaults.heap_size_gb: heap_size_gb must be greater than 0, got 0',
+    'community.session_creation.defaults.heap_size_gb: must be at least 0.25 GB, got 0; a Deephaven worker needs at least 256 MB',
   ],
-  ['negative heap', defaults({ heap_size_gb: -2 }), 'heap_size_gb must be greater than 0, got -2'],
-  ['heap as string', defaults({ heap_size_gb: '4' }), 'heap_size_gb must be a number, got string "4"'],
+  ['negative heap', defaults({ heap_size_gb: -2 }), 'heap_size_gb: must be at least 0.25 GB, got -2'],
+  ['heap as string', defaults({ heap_size_gb: '4' }), "heap_size_gb: expected a number, got string '4'"],
   [
     'zero timeout',
     defaults({ startup_timeout_seconds: 0 }),
-    'startup_timeout_seconds must be greater than 0',
+    'startup_timeout_seconds: must be greater than 0 s, got 0',
   ],
   [
     'zero interval',
     defaults({ startup_check_interval_seconds: 0 }),
-    'startup_check_interval_seconds must be greater than 0',
+    'startup_check_interval_seconds: must be greater than 0 s, got 0',
   ],
   ['negative retries', defaults({ startup_retries: -1 }), 'defaults.startup_retries: must be 0 or more'],
   [
     'zero memory limit',
     defaults({ docker_memory_limit_gb: 0 }),
-    'docker_memory_limit_gb must be greater than 0',
+    'docker_memory_limit_gb: must be greater than 0 GB, got 0',
   ],
-  ['zero cpu limit', defaults({ docker_cpu_limit: 0 }), 'docker_cpu_limit must be greater than 0'],
+  ['zero cpu limit', defaults({ docker_cpu_limit: 0 }), 'docker_cpu_limit: must be at least 0.01, got 0'],
   [
     'volumes not strings',
     defaults({ docker_volumes: [1] }),
@@ -174,7 +174,7 @@ const INVALID: Array<[string, unknown, string]> = [
   [
     'image and language',
     defaults({ docker_image: 'x', programming_language: 'Groovy' }),
-    "'docker_image' and 'programming_language' are both set",
+    "defaults.docker_image: give either 'programming_language' or 'docker_image', not both",
   ],
   ['defaults Basic auth', defaults({ auth_type: 'Basic' }), 'Basic is not supported for created workers'],
   [
