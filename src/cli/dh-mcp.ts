@@ -12,7 +12,6 @@ import {
   planFor,
   type LaunchWorkerOptions,
 } from '../api/launch-worker.js';
-import { ConfigError } from '../config/errors.js';
 import { locateConfig, readConfigFile } from '../config/load.js';
 import { disposeTransports } from '../deephaven/worker-connection.js';
 import {
@@ -23,7 +22,7 @@ import {
   stopDetached,
   workersDir,
 } from '../tracking/detached-workers.js';
-import { UserError, errorMessage } from '../util/errors.js';
+import { UserError, errorKind, errorMessage } from '../util/errors.js';
 import { runSetup } from '../setup/setup-command.js';
 import { LABELS } from '../workers/owner-labels.js';
 import { startWorker } from '../workers/start-worker.js';
@@ -307,7 +306,8 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e: unknown) => {
-    const known = e instanceof UserError || e instanceof ConfigError || (e as Error)?.name === 'LaunchError';
+    // Errors of the taxonomy are written for the person (exit 2); anything else is a bug (exit 1).
+    const known = errorKind(e) !== undefined;
     process.stderr.write(`dh-mcp: ${errorMessage(e)}\n`);
     process.exit(known ? 2 : 1);
   },

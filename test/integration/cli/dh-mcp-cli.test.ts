@@ -108,7 +108,7 @@ describe('dh-mcp worker run', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/--heap expects a number, got 'lots'/);
     const bad = cli(['worker', 'run', '--launch-method', 'podman', '--', 'true']);
-    expect(bad.stderr).toMatch(/launch_method must be "docker" or "python"/);
+    expect(bad.stderr).toMatch(/launch_method: must be one of 'docker', 'python', got 'podman'/);
   });
 });
 
