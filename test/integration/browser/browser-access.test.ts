@@ -20,6 +20,8 @@ function chromium(): string {
 
 beforeAll(async () => {
   const file = await writeConfig({
+    // The plain-image case names its image in the tool call: the operator allows any image (docs/security.md).
+    security: { community: { allowed_docker_images: ['*'] } },
     community: { session_creation: { defaults: { launch_method: 'python', heap_size_gb: 1 } } },
   });
   peer = new StdioPeer({ ...process.env, DH_MCP_CONFIG_FILE: file });

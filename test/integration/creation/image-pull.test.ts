@@ -104,6 +104,8 @@ async function expectNothingLeft(name: string): Promise<void> {
 beforeAll(async () => {
   await pushNoiseImage();
   const file = await writeConfig({
+    // Images are named in the tool call: the operator allows any image (docs/security.md).
+    security: { community: { allowed_docker_images: ['*'] } },
     community: {
       session_creation: {
         max_concurrent_sessions: 1,

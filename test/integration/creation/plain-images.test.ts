@@ -36,7 +36,8 @@ async function create(args: Record<string, unknown>): Promise<Record<string, unk
 
 beforeAll(async () => {
   const file = await writeConfig({
-    security: { community: { credential_retrieval_mode: 'all' } },
+    // Images are named in the tool call: the operator allows any image (docs/security.md).
+    security: { community: { credential_retrieval_mode: 'all', allowed_docker_images: ['*'] } },
     community: {
       session_creation: {
         max_concurrent_sessions: 2,

@@ -13,6 +13,8 @@ const dataDir = mkdtempSync(path.join(os.tmpdir(), 'dh-mcp-plain-orphans-'));
 
 async function server(): Promise<StdioPeer> {
   const file = await writeConfig({
+    // Images are named in the tool call: the operator allows any image (docs/security.md).
+    security: { community: { allowed_docker_images: ['*'] } },
     community: {
       session_creation: {
         defaults: {
