@@ -333,6 +333,61 @@ describe('the installed package with Docker: setup docker pulls the default imag
     expect(again.stderr).not.toContain('pulling');
   });
 
+  it('the installed server creates a plain-image worker with its embedded default (docker), runs a script, reads a table, deletes it', async () => {
+    // The image is present (pulled above or by an earlier run of this block), so the embedded default is docker.
+    if (
+      !(await docker
+        .getImage(image)
+        .inspect()
+        .catch(() => undefined))
+    )
+      expect(run(bin('dh-mcp'), ['setup', 'docker'], dockerEnv).status).toBe(0);
+    const client = await startServer(dockerEnv);
+    try {
+      const c = await call(client, 'session_community_create', {
+        session_name: 'user-docker',
+        heap_size_gb: 1,
+      });
+      expect(c, JSON.stringify(c)).toMatchObject({ success: true, launch_method: 'docker' });
+      const id = String(c.session_id);
+      const ran = await call(client, 'session_script_run', {
+        session_id: id,
+        script: 'from deephaven import empty_table\nt = empty_table(2).update(["Y = i + 7"])',
+      });
+      expect(ran.success).toBe(true);
+      const data = await call(client, 'session_table_data', {
+        session_id: id,
+        table_name: 't',
+        format: 'json-row',
+      });
+      expect(data).toMatchObject({ success: true, data: [{ Y: 7 }, { Y: 8 }] });
+      expect(await call(client, 'session_community_delete', { session_name: 'user-docker' })).toMatchObject({
+        success: true,
+      });
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('dh-mcp worker run gives a child command a plain-image worker', async () => {
+    if (
+      !(await docker
+        .getImage(image)
+        .inspect()
+        .catch(() => undefined))
+    )
+      expect(run(bin('dh-mcp'), ['setup', 'docker'], dockerEnv).status).toBe(0);
+    const check = `fetch(process.env.DH_URL + '/ide/').then(r => { console.log('status', r.status); process.exit(r.ok ? 0 : 3); })`;
+    const r = run(
+      bin('dh-mcp'),
+      ['worker', 'run', '--heap', '1', '--', process.execPath, '-e', check],
+      dockerEnv,
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('status 200');
+    expect(r.stderr).toMatch(/worker '.*' \(docker\) ready/);
+  });
+
   it('no engine answering: setup docker says how to start one, or to go without Docker', () => {
     const r = run(bin('dh-mcp'), ['setup', 'docker'], {
       ...dockerEnv,
