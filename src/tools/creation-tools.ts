@@ -98,6 +98,10 @@ export function registerCreationTools(server: McpServer, state: AppState): void 
         session_name: z.string(),
         worker_stopped: z.boolean().describe('false when the worker would not stop (it stays tracked)'),
         note: z.string().optional(),
+        kept: z
+          .array(z.string())
+          .optional()
+          .describe('what the worker leaves on the machine on purpose (named volumes), each with how to remove it'),
       },
       annotations: {
         readOnlyHint: false,

@@ -106,6 +106,7 @@ function toHandle(
     secretExposure: w.secretExposure,
     record: () => w.record(),
     describe: () => ({ worker_kind: w.kind, ...w.describe() }),
+    leftBehind: () => w.leftBehind?.() ?? [],
     isAlive: () => w.isAlive(),
     logTail: () => w.logTail(),
     stop() {

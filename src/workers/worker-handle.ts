@@ -32,6 +32,8 @@ export interface WorkerHandle {
   record(): WorkerRecord;
   /** Facts for session_details. */
   describe(): Record<string, unknown>;
+  /** What stays on the machine after stop (named volumes, say), each with how to remove it. */
+  leftBehind(): string[];
   isAlive(): Promise<boolean>;
   logTail(): string[];
   /**

@@ -146,6 +146,7 @@ export class WorkerService {
     session_name: string;
     worker_stopped: boolean;
     note?: string;
+    kept?: string[];
   }> {
     const id = makeSessionId('community', 'dynamic', name);
     const { registry } = this.deps;
@@ -177,7 +178,8 @@ export class WorkerService {
         note: `the session was removed but its ${s.handle.noun} (${what}) did not stop; it stays tracked and the next server start removes it`,
       };
     }
-    return { session_id: id, session_name: name, worker_stopped: true };
+    const kept = s.handle.leftBehind();
+    return { session_id: id, session_name: name, worker_stopped: true, ...(kept.length ? { kept } : {}) };
   }
 
   /** Whether a create of `name` is under way. */

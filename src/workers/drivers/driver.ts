@@ -59,6 +59,8 @@ export interface RunningWorker {
   record(): WorkerRecord;
   /** Extra facts for session_details. */
   describe(): Record<string, unknown>;
+  /** What stays on the machine after stop (and how to remove it); undefined or empty when nothing does. */
+  leftBehind?(): string[];
   isAlive(): Promise<boolean>;
   /** The last lines the worker printed, for error messages. */
   logTail(): string[];

@@ -29,7 +29,8 @@ beforeAll(async () => {
           heap_size_gb: 1,
           startup_timeout_seconds: 240,
           // The operator's values: each would be refused from a tool call.
-          docker_volumes: [`${hostDir}:/hostdata:ro`],
+          // ...and a named volume, which dh-mcp creates with its labels and keeps after delete.
+          docker_volumes: [`${hostDir}:/hostdata:ro`, `${RUN}vol:/scratch`],
           environment_vars: { JAVA_TOOL_OPTIONS: '-Ddhmcp.policy=from-config' },
           extra_jvm_args: ['-XX:OnOutOfMemoryError=true'],
         },
@@ -162,11 +163,19 @@ describe('security.community defaults: the config file is trusted, a tool call i
       });
       expect(r).toMatchObject({ success: true });
       expect(r.stdout).toMatch(/from the host from-config True/);
+      // The named volume did not exist: dh-mcp made it, labelled with the session, and says so.
+      const details = await call(mcp.client, 'session_details', { session_id: id });
+      expect(JSON.stringify(details)).toContain(
+        `"named_volumes":[{"name":"${RUN}vol","created_by_dh_mcp":true}]`,
+      );
+      const vol = await dockerClient().getVolume(`${RUN}vol`).inspect();
+      expect(vol.Labels?.[LABELS.session]).toBe(session_name);
     } finally {
-      expect(await call(mcp.client, 'session_community_delete', { session_name })).toMatchObject({
-        success: true,
-        worker_stopped: true,
-      });
+      const del = await call(mcp.client, 'session_community_delete', { session_name });
+      expect(del).toMatchObject({ success: true, worker_stopped: true });
+      // Kept on purpose (it holds data), and the answer says how to remove it.
+      expect(del.kept).toEqual([expect.stringContaining(`docker volume rm ${RUN}vol`)]);
+      await dockerClient().getVolume(`${RUN}vol`).remove();
     }
   });
 });

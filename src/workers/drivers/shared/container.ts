@@ -8,6 +8,7 @@ import { logger } from '../../../util/logger.js';
 import { withTimeout } from '../../../util/timeout.js';
 import { LaunchError } from '../../launch-error.js';
 import { LABELS } from '../../owner-labels.js';
+import { parseVolume } from '../../params/volumes.js';
 import type { AttachedWorker, RunningWorker, WorkerKind, WorkerRecord } from '../driver.js';
 import type { ReadyInfo, WaitOptions } from './dh-worker-protocol.js';
 import { WorkerBase, WorkerOutput } from './worker-output.js';
@@ -71,6 +72,76 @@ export interface ContainerSpec {
  * (for a secret, and so a DH-WORKER worker notices when its owner is gone).
  */
 export async function launchContainer(docker: Docker, spec: ContainerSpec): Promise<ContainerWorker> {
+  const volumes = await prepareNamedVolumes(docker, spec);
+  try {
+    return await createAndStart(docker, spec, volumes);
+  } catch (e) {
+    await removeVolumes(
+      docker,
+      volumes.filter((v) => v.created),
+    );
+    throw e;
+  }
+}
+
+/** A Docker named volume a worker mounts; `created`: dh-mcp made it for this worker (it carries our labels). */
+export interface NamedVolume {
+  name: string;
+  created: boolean;
+}
+
+/**
+ * Named volumes are made before the container, with the owner labels, rather than implicitly by Docker: a
+ * volume nobody labelled could not be told apart from the user's own later. Existing volumes are used as they
+ * are and never touched.
+ */
+async function prepareNamedVolumes(docker: Docker, spec: ContainerSpec): Promise<NamedVolume[]> {
+  const names = [...new Set(spec.volumes.map(parseVolume).flatMap((v) => (v?.named ? [v.host] : [])))];
+  const out: NamedVolume[] = [];
+  try {
+    for (const name of names) {
+      const exists = await docker
+        .getVolume(name)
+        .inspect()
+        .then(
+          () => true,
+          (e: { statusCode?: number }) => {
+            if (e.statusCode === 404) return false;
+            throw e;
+          },
+        );
+      if (!exists)
+        await docker.createVolume({ Name: name, Labels: { ...spec.labels, [LABELS.kind]: spec.kind } });
+      out.push({ name, created: !exists });
+    }
+    return out;
+  } catch (e) {
+    await removeVolumes(
+      docker,
+      out.filter((v) => v.created),
+    );
+    throw new LaunchError(`Docker could not prepare the named volumes of docker_volumes: ${errorMessage(e)}`);
+  }
+}
+
+async function removeVolumes(docker: Docker, volumes: NamedVolume[]): Promise<void> {
+  await Promise.all(
+    volumes.map((v) =>
+      docker
+        .getVolume(v.name)
+        .remove()
+        .catch((e: unknown) =>
+          logger.warn({ volume: v.name, err: errorMessage(e) }, 'cannot remove a volume'),
+        ),
+    ),
+  );
+}
+
+async function createAndStart(
+  docker: Docker,
+  spec: ContainerSpec,
+  volumes: NamedVolume[],
+): Promise<ContainerWorker> {
   const hostConfig: Docker.HostConfig = {
     Init: true,
     PortBindings: { [WORKER_PORT]: [{ HostIp: '127.0.0.1', HostPort: '' }] },
@@ -118,7 +189,7 @@ export async function launchContainer(docker: Docker, spec: ContainerSpec): Prom
     const info = await container.inspect();
     const hostPort = Number(info.NetworkSettings.Ports[WORKER_PORT]?.[0]?.HostPort);
     if (!hostPort) throw new Error('the daemon published no host port');
-    return new ContainerWorker(spec, docker, container, hostPort, stream);
+    return new ContainerWorker(spec, docker, container, hostPort, stream, volumes);
   } catch (e) {
     await container.remove({ force: true, v: true }).catch(() => undefined);
     throw e instanceof LaunchError ? e : explainDockerError(e, spec.image);
@@ -169,6 +240,7 @@ export class ContainerWorker extends WorkerBase {
     container: Docker.Container,
     readonly port: number,
     private readonly stream: NodeJS.ReadWriteStream,
+    private readonly volumes: NamedVolume[] = [],
   ) {
     super(spec.output);
     this.containerId = container.id;
@@ -227,7 +299,16 @@ export class ContainerWorker extends WorkerBase {
         container_id: this.containerId,
         image: this.spec.image,
         ...(extra.secretExposure ? { psk_exposure: extra.secretExposure } : {}),
+        ...(this.volumes.length
+          ? { named_volumes: this.volumes.map((v) => ({ name: v.name, created_by_dh_mcp: v.created })) }
+          : {}),
       }),
+      // Named volumes hold data on purpose: they outlive the worker, and the delete answer says so.
+      leftBehind: () =>
+        this.volumes.map(
+          (v) =>
+            `Docker volume '${v.name}' (${v.created ? 'created by dh-mcp for this worker, labelled with its session' : 'existed before'}) was kept; remove it with: docker volume rm ${v.name}`,
+        ),
       isAlive: () => this.isAlive(),
       logTail: () => this.logTail(),
       stop: () => this.stop(),
