@@ -53,10 +53,17 @@ async function expectFailure(args: Record<string, unknown>, pattern: RegExp): Pr
 }
 
 describe('launch failures', () => {
-  it('image missing: says how to get it', async () => {
+  // With the default pull_policy a missing image is pulled (test/integration/creation/image-pull.test.ts covers
+  // unknown tags and unreachable registries); "never" must say how to get it without reaching any registry.
+  it('image missing with pull_policy never: says how to get it', async () => {
     await expectFailure(
-      { session_name: 'no-image', launch_method: 'docker', docker_image: 'dh-mcp/worker-no-such-image:0' },
-      /Docker image 'dh-mcp\/worker-no-such-image:0' is not present on this machine; get it with: docker pull dh-mcp\/worker-no-such-image:0/,
+      {
+        session_name: 'no-image',
+        launch_method: 'docker',
+        docker_image: 'dh-mcp/worker-no-such-image:0',
+        pull_policy: 'never',
+      },
+      /Docker image 'dh-mcp\/worker-no-such-image:0' is not present on this machine and pull_policy is "never"; get it with 'docker pull dh-mcp\/worker-no-such-image:0'.*dh-mcp\/\* images are built/s,
     );
   });
 
