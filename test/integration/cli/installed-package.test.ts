@@ -133,42 +133,10 @@ describe('the installed package: the Python runtime, no Docker engine', () => {
     expect(second.stderr).toMatch(/embedded default now uses launch_method python/);
   });
 
-  it('the installed server creates a worker with its embedded default (no Docker), runs a script, reads a table, deletes it', async () => {
-    const client = await startServer(userEnv);
-    try {
-      const c = await call(client, 'session_community_create', { session_name: 'user', heap_size_gb: 1 });
-      expect(c, JSON.stringify(c)).toMatchObject({ success: true, launch_method: 'python' });
-      const id = String(c.session_id);
-      const ran = await call(client, 'session_script_run', {
-        session_id: id,
-        script: 'from deephaven import empty_table\nt = empty_table(3).update(["X = i * 10"])',
-      });
-      expect(ran.success).toBe(true);
-      const data = await call(client, 'session_table_data', {
-        session_id: id,
-        table_name: 't',
-        format: 'json-row',
-      });
-      expect(data).toMatchObject({ success: true, data: [{ X: 0 }, { X: 10 }, { X: 20 }] });
-      expect(await call(client, 'session_community_delete', { session_name: 'user' })).toMatchObject({
-        success: true,
-      });
-    } finally {
-      await client.close();
-    }
-  });
+  it('the installed server creates a worker with its embedded default (no Docker), runs a script, reads a table, deletes it', () =>
+    createScriptReadDelete(userEnv, 'user', 'python'));
 
-  it('dh-mcp worker run gives a child command a worker', () => {
-    const check = `fetch(process.env.DH_URL + '/ide/').then(r => { console.log('status', r.status, process.env.DH_PSK.length); process.exit(r.ok ? 0 : 3); })`;
-    const r = run(
-      bin('dh-mcp'),
-      ['worker', 'run', '--heap', '1', '--', process.execPath, '-e', check],
-      userEnv,
-    );
-    expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toContain('status 200 32');
-    expect(r.stderr).toMatch(/worker '.*' \(python\) ready/);
-  });
+  it('dh-mcp worker run gives a child command a worker', () => workerRunGivesAWorker(userEnv, 'python'));
 });
 
 describe('the installed package: faults', () => {
@@ -333,8 +301,8 @@ describe('the installed package with Docker: setup docker pulls the default imag
     expect(again.stderr).not.toContain('pulling');
   });
 
-  it('the installed server creates a plain-image worker with its embedded default (docker), runs a script, reads a table, deletes it', async () => {
-    // The image is present (pulled above or by an earlier run of this block), so the embedded default is docker.
+  /** The image is present after setup docker (here or in the pull test above): each test can run alone. */
+  async function ensurePulled(): Promise<void> {
     if (
       !(await docker
         .getImage(image)
@@ -342,50 +310,16 @@ describe('the installed package with Docker: setup docker pulls the default imag
         .catch(() => undefined))
     )
       expect(run(bin('dh-mcp'), ['setup', 'docker'], dockerEnv).status).toBe(0);
-    const client = await startServer(dockerEnv);
-    try {
-      const c = await call(client, 'session_community_create', {
-        session_name: 'user-docker',
-        heap_size_gb: 1,
-      });
-      expect(c, JSON.stringify(c)).toMatchObject({ success: true, launch_method: 'docker' });
-      const id = String(c.session_id);
-      const ran = await call(client, 'session_script_run', {
-        session_id: id,
-        script: 'from deephaven import empty_table\nt = empty_table(2).update(["Y = i + 7"])',
-      });
-      expect(ran.success).toBe(true);
-      const data = await call(client, 'session_table_data', {
-        session_id: id,
-        table_name: 't',
-        format: 'json-row',
-      });
-      expect(data).toMatchObject({ success: true, data: [{ Y: 7 }, { Y: 8 }] });
-      expect(await call(client, 'session_community_delete', { session_name: 'user-docker' })).toMatchObject({
-        success: true,
-      });
-    } finally {
-      await client.close();
-    }
+  }
+
+  it('the installed server creates a plain-image worker with its embedded default (docker), runs a script, reads a table, deletes it', async () => {
+    await ensurePulled();
+    await createScriptReadDelete(dockerEnv, 'user-docker', 'docker');
   });
 
   it('dh-mcp worker run gives a child command a plain-image worker', async () => {
-    if (
-      !(await docker
-        .getImage(image)
-        .inspect()
-        .catch(() => undefined))
-    )
-      expect(run(bin('dh-mcp'), ['setup', 'docker'], dockerEnv).status).toBe(0);
-    const check = `fetch(process.env.DH_URL + '/ide/').then(r => { console.log('status', r.status); process.exit(r.ok ? 0 : 3); })`;
-    const r = run(
-      bin('dh-mcp'),
-      ['worker', 'run', '--heap', '1', '--', process.execPath, '-e', check],
-      dockerEnv,
-    );
-    expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toContain('status 200');
-    expect(r.stderr).toMatch(/worker '.*' \(docker\) ready/);
+    await ensurePulled();
+    workerRunGivesAWorker(dockerEnv, 'docker');
   });
 
   it('no engine answering: setup docker says how to start one, or to go without Docker', () => {
@@ -416,4 +350,43 @@ async function startServer(env: Record<string, string>): Promise<Client> {
   const client = new Client({ name: 'installed-package-test', version: '1' });
   await client.connect(transport);
   return client;
+}
+
+/** The installed server's embedded default picks `method`; a script's table reads back; delete succeeds. */
+async function createScriptReadDelete(
+  env: Record<string, string>,
+  session_name: string,
+  method: 'python' | 'docker',
+): Promise<void> {
+  const client = await startServer(env);
+  try {
+    const c = await call(client, 'session_community_create', { session_name, heap_size_gb: 1 });
+    expect(c, JSON.stringify(c)).toMatchObject({ success: true, launch_method: method });
+    const id = String(c.session_id);
+    const ran = await call(client, 'session_script_run', {
+      session_id: id,
+      script: 'from deephaven import empty_table\nt = empty_table(3).update(["X = i * 10"])',
+    });
+    expect(ran.success).toBe(true);
+    const data = await call(client, 'session_table_data', {
+      session_id: id,
+      table_name: 't',
+      format: 'json-row',
+    });
+    expect(data).toMatchObject({ success: true, data: [{ X: 0 }, { X: 10 }, { X: 20 }] });
+    expect(await call(client, 'session_community_delete', { session_name })).toMatchObject({
+      success: true,
+    });
+  } finally {
+    await client.close();
+  }
+}
+
+/** `dh-mcp worker run` hands a child command a reachable worker and its generated 32-character PSK. */
+function workerRunGivesAWorker(env: Record<string, string>, method: 'python' | 'docker'): void {
+  const check = `fetch(process.env.DH_URL + '/ide/').then(r => { console.log('status', r.status, process.env.DH_PSK.length); process.exit(r.ok ? 0 : 3); })`;
+  const r = run(bin('dh-mcp'), ['worker', 'run', '--heap', '1', '--', process.execPath, '-e', check], env);
+  expect(r.status, r.stderr).toBe(0);
+  expect(r.stdout).toContain('status 200 32');
+  expect(r.stderr).toMatch(new RegExp(`worker '.*' \\(${method}\\) ready`));
 }
