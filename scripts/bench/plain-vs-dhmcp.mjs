@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { dockerClient } from '../../dist/workers/docker-client.js';
+import { createDockerClient } from '../../dist/workers/docker-client.js';
 import { ensureImage } from '../../dist/workers/image-pull.js';
 import { offlineImage } from '../../dist/util/paths.js';
 
@@ -20,7 +20,7 @@ const PLAIN = `${REGISTRY}/deephaven/server:42.7`;
 const DHMCP = offlineImage('Python');
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-const docker = dockerClient();
+const docker = createDockerClient();
 let layers = 0;
 let bytes = 0;
 if (fresh) {

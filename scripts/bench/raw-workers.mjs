@@ -1,5 +1,5 @@
 // Workers started by the drivers' own launch code, without the server around them (for "raw boot" figures).
-import { dockerClient } from '../../dist/workers/docker-client.js';
+import { createDockerClient } from '../../dist/workers/docker-client.js';
 import { launchPython } from '../../dist/workers/drivers/python/launch.js';
 import { launchContainer } from '../../dist/workers/drivers/shared/container.js';
 import { workerEnvironment } from '../../dist/workers/drivers/shared/dh-worker-protocol.js';
@@ -12,7 +12,7 @@ export const rawPython = (spec) => launchPython(spec);
 
 /** A dh-mcp image container (DH-WORKER protocol). spec: the DH-WORKER spec plus name, image, labels. */
 export const rawDhmcpImage = (spec) =>
-  launchContainer(dockerClient(), {
+  launchContainer(createDockerClient(), {
     kind: 'dhmcp-image',
     name: spec.name,
     image: spec.image,

@@ -61,16 +61,19 @@ export function planFor(o: LaunchWorkerOptions, creation: SessionCreationConfig)
   return resolveCreateRequest(applied.args, applied.creation);
 }
 
-let processTracker: InstanceTracker | undefined;
-let processDrivers: DriverSet | undefined;
+/** What a library call or CLI command launches with: its own instance record and its own drivers. */
+export interface LibraryRuntime {
+  tracker: InstanceTracker;
+  drivers: DriverSet;
+}
+
 /**
- * One instance record for every worker this process launches, so a killed test runner's workers get swept,
- * and one driver set (with its Docker client) for them.
+ * A fresh runtime for one library call or CLI command: an instance record of its own (so a killed test runner's
+ * workers get swept by the next start, and two launches never share a record) and a driver set with its own
+ * Docker client. Nothing is kept at module level, so importing or calling the library changes nothing shared.
  */
-export function libraryRuntime(): { tracker: InstanceTracker; drivers: DriverSet } {
-  processTracker ??= new InstanceTracker();
-  processDrivers ??= new DriverSet();
-  return { tracker: processTracker, drivers: processDrivers };
+export function libraryRuntime(): LibraryRuntime {
+  return { tracker: new InstanceTracker(), drivers: new DriverSet() };
 }
 
 /** The library's (and the CLI's) view of a worker handle. */

@@ -8,7 +8,6 @@ import {
   creationDefaults,
   describeWorker,
   launchWorker,
-  libraryRuntime,
   planFor,
   type LaunchWorkerOptions,
 } from '../api/launch-worker.js';
@@ -24,6 +23,7 @@ import {
 } from '../tracking/detached-workers.js';
 import { UserError, errorKind, errorMessage } from '../util/errors.js';
 import { runSetup } from '../setup/setup-command.js';
+import { DriverSet } from '../workers/drivers/index.js';
 import { LABELS } from '../workers/owner-labels.js';
 import { startWorker } from '../workers/start-worker.js';
 import { cliOptionTable, cliUsageLines, optionsFromCli } from '../workers/params/options.js';
@@ -154,7 +154,7 @@ async function workerStart(v: WorkerValues): Promise<number> {
   const logFile = path.join(workersDir(), `${plan.name}.log`);
   mkdirSync(workersDir(), { recursive: true, mode: 0o700 });
   const { handle, connection } = await startWorker(plan, {
-    drivers: libraryRuntime().drivers,
+    drivers: new DriverSet(),
     // The detached record below is its tracking; no instance record (this process exits at once).
     tracking: { track: () => undefined, untrack: () => undefined },
     labels: {
@@ -279,15 +279,16 @@ async function main(argv: string[]): Promise<number> {
         if (!name) throw new UserError('worker stop needs the worker name (see dh-mcp worker ls)');
         const w = loadDetached(name);
         if (!w) throw new UserError(`no started worker named '${name}' (see dh-mcp worker ls)`);
-        await stopDetached(w, libraryRuntime().drivers);
+        await stopDetached(w, new DriverSet());
         process.stderr.write(`dh-mcp: worker '${name}' stopped\n`);
         return 0;
       }
       case 'ls': {
+        const drivers = new DriverSet();
         const all = await Promise.all(
           listDetached().map(async (w) => ({
             ...w,
-            alive: await detachedAlive(w, libraryRuntime().drivers),
+            alive: await detachedAlive(w, drivers),
           })),
         );
         if (values.json) process.stdout.write(`${JSON.stringify(all)}\n`);

@@ -3,7 +3,7 @@ import { findJavaHere } from '../setup/java.js';
 import { defaultPythonVenv } from '../setup/python-runtime.js';
 import { defaultImage, venvPython } from '../util/paths.js';
 import { existsSync } from 'node:fs';
-import { dockerAnswers, dockerEngine, imageExists } from '../workers/docker-client.js';
+import { createDockerClient, dockerAnswers, dockerEngine, imageExists } from '../workers/docker-client.js';
 
 export interface MachineFacts {
   /** Where the engine was looked for (DOCKER_HOST, a docker context, a usual socket). */
@@ -52,8 +52,9 @@ export function chooseLaunchMethod(f: MachineFacts): LaunchChoice {
 
 export async function machineFacts(env: NodeJS.ProcessEnv = process.env): Promise<MachineFacts> {
   const image = defaultImage('Python', env);
-  const engineAnswers = await dockerAnswers(1000);
-  const imagePresent = engineAnswers && (await imageExists(image));
+  const docker = createDockerClient();
+  const engineAnswers = await dockerAnswers(docker, 1000);
+  const imagePresent = engineAnswers && (await imageExists(docker, image));
   const { venv, source } = defaultPythonVenv(env);
   const pythonReady = source !== 'none' && existsSync(venvPython(venv)) && !!findJavaHere(env).found;
   const where = dockerEngine();

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { dockerAnswers, dockerClient, dockerEngine, imageExists } from '../workers/docker-client.js';
+import { createDockerClient, dockerAnswers, dockerEngine, imageExists } from '../workers/docker-client.js';
 import { ensureImage } from '../workers/image-pull.js';
 import { detectLaunchMethod } from '../creation/detect-launch-method.js';
 import { UserError, errorMessage } from '../util/errors.js';
@@ -145,15 +145,16 @@ async function dockerStep(
   const where = dockerEngine();
   const engine = `${where.address} (${where.source})`;
   io.progress(`docker: asking the engine at ${engine}`);
-  if (!(await dockerAnswers(3000))) {
+  const docker = createDockerClient();
+  if (!(await dockerAnswers(docker, 3000))) {
     const msg = `no Docker engine answers at ${engine}; ${dockerStartHint()}`;
     if (v.optional) return { status: 'skipped', image, engine, error: msg };
     throw new StepFailure(`${msg}\nthen re-run: ${SETUP_DOCKER_COMMAND}`);
   }
-  if (!v.force && (await imageExists(image))) return { status: 'already-ready', image, engine };
+  if (!v.force && (await imageExists(docker, image))) return { status: 'already-ready', image, engine };
   io.progress(`docker: pulling ${image}`);
   try {
-    await ensureImage(dockerClient(), image, {
+    await ensureImage(docker, image, {
       policy: 'always',
       signal: io.signal,
       onProgress: (p) =>

@@ -1,7 +1,7 @@
 import { AbstractStartedContainer, GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
 import { generateToken } from '../creation/tokens.js';
 import { defaultImage } from '../util/paths.js';
-import { dockerClient } from '../workers/docker-client.js';
+import { createDockerClient } from '../workers/docker-client.js';
 import { speaksDhWorker } from '../workers/drivers/index.js';
 import { plainContainerRecipe } from '../workers/drivers/plain-image/index.js';
 import { workerEnvironment } from '../workers/drivers/shared/dh-worker-protocol.js';
@@ -64,7 +64,7 @@ export class DeephavenContainer extends GenericContainer {
   }
 
   override async start(): Promise<StartedDeephavenContainer> {
-    const docker = dockerClient();
+    const docker = createDockerClient();
     const image = this.imageName.string;
     await ensureImage(docker, image, { policy: 'missing' });
     const config = (await docker.getImage(image).inspect()).Config;

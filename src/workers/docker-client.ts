@@ -4,12 +4,13 @@ import path from 'node:path';
 import Docker from 'dockerode';
 import { locateDockerEngine, type EngineLocation } from '../util/docker-engine.js';
 
-let client: Docker | undefined;
-let location: EngineLocation | undefined;
-
-/** Where this process reaches the Docker engine (DOCKER_HOST, the docker context, or a usual socket). */
+/**
+ * Where this process reaches the Docker engine (DOCKER_HOST, the docker context, or a usual socket). Looked up
+ * at each call (a few stat calls): nothing is cached at module level, so two servers in one process, or a test
+ * that changes DOCKER_HOST, each see their own answer.
+ */
 export function dockerEngine(): EngineLocation {
-  location ??= locateDockerEngine({
+  return locateDockerEngine({
     env: process.env,
     platform: process.platform,
     homedir: os.homedir(),
@@ -29,7 +30,6 @@ export function dockerEngine(): EngineLocation {
       }
     },
   });
-  return location;
 }
 
 function clientOptions(where: EngineLocation): Docker.DockerOptions {
@@ -47,19 +47,26 @@ function clientOptions(where: EngineLocation): Docker.DockerOptions {
 }
 
 /**
- * The Docker client. API paths stay unversioned, so the daemon answers with its own version (Debian's 20.10
- * engine speaks 1.41 at most and refuses newer clients that pin a version).
+ * A new Docker client for the engine `dockerEngine()` finds. Each owner (a server's driver set, a setup run, a
+ * testcontainers container) makes its own, so nothing is shared behind a caller's back. API paths stay
+ * unversioned, so the daemon answers with its own version (Debian's 20.10 engine speaks 1.41 at most and
+ * refuses newer clients that pin a version).
  */
-export function dockerClient(): Docker {
-  client ??= new Docker(clientOptions(dockerEngine()));
-  return client;
+export function createDockerClient(): Docker {
+  return new Docker(clientOptions(dockerEngine()));
+}
+
+/** A factory that creates its client on first use and then keeps it: for owners that may never need Docker. */
+export function lazyDockerClient(): () => Docker {
+  let client: Docker | undefined;
+  return () => (client ??= createDockerClient());
 }
 
 /** True when an engine answers within the deadline. Never throws. */
-export async function dockerAnswers(timeoutMs = 1000): Promise<boolean> {
+export async function dockerAnswers(docker: Docker, timeoutMs = 1000): Promise<boolean> {
   try {
     await Promise.race([
-      dockerClient().ping(),
+      docker.ping(),
       new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), timeoutMs).unref()),
     ]);
     return true;
@@ -68,9 +75,9 @@ export async function dockerAnswers(timeoutMs = 1000): Promise<boolean> {
   }
 }
 
-export async function imageExists(image: string): Promise<boolean> {
+export async function imageExists(docker: Docker, image: string): Promise<boolean> {
   try {
-    await dockerClient().getImage(image).inspect();
+    await docker.getImage(image).inspect();
     return true;
   } catch {
     return false;

@@ -1,7 +1,7 @@
 import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'vitest';
-import { dockerClient } from '../../src/workers/docker-client.js';
+import { testDocker } from './docker.js';
 import { processStartTime } from '../../src/util/process-identity.js';
 import { inScope, scopeWorkerPids } from './scope.js';
 
@@ -42,7 +42,7 @@ function watchContainerStarts(): () => Promise<number> {
   let n = 0;
   let text = '';
   let stream: (NodeJS.ReadableStream & { destroy?: () => void }) | undefined;
-  const opened = dockerClient()
+  const opened = testDocker()
     .getEvents({ filters: { type: ['container'], event: ['start'] } })
     .then((s) => {
       stream = s as typeof stream;

@@ -1,4 +1,4 @@
-import { dockerClient } from '../../src/workers/docker-client.js';
+import { testDocker } from './docker.js';
 import { pidExists } from '../../src/util/process-identity.js';
 import { scopeContainers, scopeWorkerPids } from './scope.js';
 
@@ -53,7 +53,7 @@ export async function workerGone(w: { pid?: number; containerId?: string }): Pro
     throw new Error('workerGone needs a pid or a container id (the tool reported neither)');
   if (w.pid !== undefined && pidExists(w.pid)) return false;
   if (w.containerId === undefined) return true;
-  return dockerClient()
+  return testDocker()
     .getContainer(w.containerId)
     .inspect()
     .then(

@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import { dockerClient } from '../../src/workers/docker-client.js';
+import { testDocker } from './docker.js';
 import { LABELS } from '../../src/workers/owner-labels.js';
 import { processStartTime } from '../../src/util/process-identity.js';
 
@@ -77,7 +77,7 @@ function cmdline(pid: number): string {
 }
 
 /** Ids of this scope's containers (running or not). */
-export async function scopeContainers(docker: Docker = dockerClient()): Promise<string[]> {
+export async function scopeContainers(docker: Docker = testDocker()): Promise<string[]> {
   let list: Docker.ContainerInfo[];
   try {
     list = await docker.listContainers({ all: true });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { defaultImage, provisionedVenv } from '../../src/util/paths.js';
-import { dockerClient } from '../../src/workers/docker-client.js';
+import { testDocker } from './docker.js';
 import type { WorkerLanguage } from '../../src/workers/drivers/driver.js';
 import { freePort } from '../../src/workers/drivers/python/free-port.js';
 import { launchPython } from '../../src/workers/drivers/python/launch.js';
@@ -69,7 +69,7 @@ export async function startDockerWorker(opts: {
   name: string;
 }): Promise<TestWorker> {
   const token = opts.auth === 'PSK' ? newToken() : undefined;
-  const worker = await launchContainer(dockerClient(), {
+  const worker = await launchContainer(testDocker(), {
     kind: 'dhmcp-image',
     name: opts.name,
     image: defaultImage(opts.language),

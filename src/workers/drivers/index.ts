@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import type { CreatePlan } from '../../creation/create-request.js';
-import { dockerClient } from '../docker-client.js';
+import { lazyDockerClient } from '../docker-client.js';
 import { ensureImage, ImagePullError, normaliseImageRef, type PullProgress } from '../image-pull.js';
 import { LaunchError } from '../launch-error.js';
 import type { ProgressFn } from '../progress.js';
@@ -38,7 +38,8 @@ export class DriverSet {
   private readonly dhmcpImage: WorkerDriver;
   private readonly plainImage: WorkerDriver;
 
-  constructor(private readonly docker: () => Docker = dockerClient) {
+  /** `docker` gives this set's Docker client (by default its own, created on first use). */
+  constructor(private readonly docker: () => Docker = lazyDockerClient()) {
     this.dhmcpImage = dhmcpImageDriver(docker);
     this.plainImage = plainImageDriver(docker);
   }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dockerClient } from '../../../src/workers/docker-client.js';
+import { testDocker } from '../../helpers/docker.js';
 import { PACKAGE_ROOT, pinnedDeephavenVersion } from '../../../src/util/paths.js';
 import { call } from '../../helpers/mcp.js';
 
@@ -236,7 +236,7 @@ describe('the installed package with Docker: setup docker pulls the default imag
   const standin = `${registry}/deephaven/server:${version}`;
   const mirror = `${registry}/dh-mcp-setup-test-${process.pid}`;
   const image = `${mirror}/deephaven/server:${version}`;
-  const docker = dockerClient();
+  const docker = testDocker();
   let dockerEnv: Record<string, string>;
   let digest: string | undefined;
 

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../../src/util/paths.js';
-import { dockerClient } from '../../../src/workers/docker-client.js';
+import { testDocker } from '../../helpers/docker.js';
 
 // `dh-mcp worker run` with a plain Deephaven image (the official-image stand-in from the local registry): the
 // command gets a worker it can log in to, and the container is gone afterwards.
@@ -45,6 +45,6 @@ it('worker run with a plain image: the command logs in; the container is removed
   expect(r.stdout, r.stderr).toContain('logged in as python 42.7');
   expect(r.stderr).toMatch(new RegExp(`worker '${name}' \\(docker\\) ready at http://127\\.0\\.0\\.1:\\d+`));
   expect(r.status).toBe(0);
-  const left = await dockerClient().listContainers({ all: true, filters: { name: [`dh-mcp-${name}`] } });
+  const left = await testDocker().listContainers({ all: true, filters: { name: [`dh-mcp-${name}`] } });
   expect(left).toEqual([]);
 }, 600_000);

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { dockerClient } from '../../../src/workers/docker-client.js';
+import { testDocker } from '../../helpers/docker.js';
 import { LABELS } from '../../../src/workers/owner-labels.js';
 import { pidExists } from '../../../src/util/process-identity.js';
 import { call, inMemoryServer, writeConfig } from '../../helpers/mcp.js';
@@ -43,7 +43,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await mcp?.close();
   // Nothing this file created outlives it: containers by session label, volumes by name.
-  const docker = dockerClient();
+  const docker = testDocker();
   for (const n of names) {
     const left = await docker.listContainers({ all: true, filters: { label: [`${LABELS.session}=${n}`] } });
     expect(left, n).toEqual([]);
@@ -168,14 +168,14 @@ describe('security.community defaults: the config file is trusted, a tool call i
       expect(JSON.stringify(details)).toContain(
         `"named_volumes":[{"name":"${RUN}vol","created_by_dh_mcp":true}]`,
       );
-      const vol = await dockerClient().getVolume(`${RUN}vol`).inspect();
+      const vol = await testDocker().getVolume(`${RUN}vol`).inspect();
       expect(vol.Labels?.[LABELS.session]).toBe(session_name);
     } finally {
       const del = await call(mcp.client, 'session_community_delete', { session_name });
       expect(del).toMatchObject({ success: true, worker_stopped: true });
       // Kept on purpose (it holds data), and the answer says how to remove it.
       expect(del.kept).toEqual([expect.stringContaining(`docker volume rm ${RUN}vol`)]);
-      await dockerClient().getVolume(`${RUN}vol`).remove();
+      await testDocker().getVolume(`${RUN}vol`).remove();
     }
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dockerClient } from '../../../src/workers/docker-client.js';
+import { testDocker } from '../../helpers/docker.js';
 import { pinnedDeephavenVersion } from '../../../src/util/paths.js';
 import { call, inMemoryServer, writeConfig } from '../../helpers/mcp.js';
 import { startDockerWorker, type TestWorker } from '../../helpers/workers.js';
@@ -61,7 +61,7 @@ describe('worker images', () => {
   });
 
   it('publishes on loopback only and keeps the PSK out of the container config', async () => {
-    const info = await dockerClient().getContainer(py.worker.containerId!).inspect();
+    const info = await testDocker().getContainer(py.worker.containerId!).inspect();
     const bindings = info.HostConfig.PortBindings['10000/tcp'] as Array<{ HostIp: string }>;
     expect(bindings.every((b) => b.HostIp === '127.0.0.1')).toBe(true);
     expect(JSON.stringify(info)).not.toContain(py.token!);
@@ -72,6 +72,6 @@ describe('worker images', () => {
     const t0 = Date.now();
     await groovy.stop();
     expect(Date.now() - t0).toBeLessThan(12_000);
-    await expect(dockerClient().getContainer(id).inspect()).rejects.toMatchObject({ statusCode: 404 });
+    await expect(testDocker().getContainer(id).inspect()).rejects.toMatchObject({ statusCode: 404 });
   });
 });

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult, Progress } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import { dockerClient } from '../../../src/workers/docker-client.js';
+import { testDocker } from '../../helpers/docker.js';
 import { freePort } from '../../../src/workers/drivers/python/free-port.js';
 import { singleFileTar } from '../../../src/workers/drivers/plain-image/tar.js';
 import { LABELS } from '../../../src/workers/owner-labels.js';
@@ -20,7 +20,7 @@ let mcp: Awaited<ReturnType<typeof inMemoryServer>>;
 let client: Client;
 
 async function ourContainers(): Promise<string[]> {
-  const list = await dockerClient().listContainers({
+  const list = await testDocker().listContainers({
     all: true,
     filters: { label: [`${LABELS.instance}=${mcp.state.tracker.instanceId}`] },
   });
@@ -28,7 +28,7 @@ async function ourContainers(): Promise<string[]> {
 }
 
 async function removeLocal(ref: string): Promise<void> {
-  await dockerClient()
+  await testDocker()
     .getImage(ref)
     .remove({ force: true })
     .catch((e: { statusCode?: number }) => {
@@ -59,7 +59,7 @@ function noise(bytes: number): Buffer {
 
 async function follow(stream: NodeJS.ReadableStream): Promise<void> {
   await new Promise<void>((resolve, reject) =>
-    dockerClient().modem.followProgress(stream, (err: Error | null, out: Array<{ error?: string }>) => {
+    testDocker().modem.followProgress(stream, (err: Error | null, out: Array<{ error?: string }>) => {
       const failed = out.find((o) => o.error);
       if (err || failed) reject(err ?? new Error(failed!.error));
       else resolve();
@@ -69,7 +69,7 @@ async function follow(stream: NodeJS.ReadableStream): Promise<void> {
 
 async function pushNoiseImage(): Promise<void> {
   if (await registryHas('dh-mcp-test/pull-noise', '1')) return;
-  const docker = dockerClient();
+  const docker = testDocker();
   const tar = singleFileTar('noise.bin', noise(NOISE_MB * 1024 * 1024), 0o644);
   await follow(
     (await docker.importImage(Readable.from(tar), {
@@ -148,7 +148,7 @@ it('a missing image is pulled with progress notifications whose byte counts grow
   expect(notes.some((n) => n.message === `pulled ${NOISE}`)).toBe(true);
   // The image is not a Deephaven server: the create then fails, and cleans up.
   expect(r.success).toBe(false);
-  expect(await dockerClient().getImage(NOISE).inspect()).toBeDefined();
+  expect(await testDocker().getImage(NOISE).inspect()).toBeDefined();
   await expectNothingLeft('pull-progress');
 }, 600_000);
 

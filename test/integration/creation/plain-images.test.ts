@@ -2,7 +2,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectWorker } from '../../../src/deephaven/worker-connection.js';
-import { dockerClient } from '../../../src/workers/docker-client.js';
+import { testDocker } from '../../helpers/docker.js';
 import { LABELS } from '../../../src/workers/owner-labels.js';
 import { call, inMemoryServer, writeConfig } from '../../helpers/mcp.js';
 
@@ -17,7 +17,7 @@ let client: Client;
 
 /** Containers this file's server owns (by its instance label): never anyone else's. */
 async function ourContainers(): Promise<string[]> {
-  const list = await dockerClient().listContainers({
+  const list = await testDocker().listContainers({
     all: true,
     filters: { label: [`${LABELS.instance}=${mcp.state.tracker.instanceId}`] },
   });
@@ -106,7 +106,7 @@ describe.each([
 
     const creds = await call(client, 'session_community_credentials', { session_id: id });
     if (auth === 'PSK') {
-      const inspect = JSON.stringify(await dockerClient().getContainer(containerId).inspect());
+      const inspect = JSON.stringify(await testDocker().getContainer(containerId).inspect());
       const token = creds.auth_token as string;
       expect(token).toMatch(/^[0-9a-f]{32}$/);
       expect(inspect).not.toContain(token);
@@ -129,7 +129,7 @@ describe.each([
 
     const deleted = await call(client, 'session_community_delete', { session_name: name });
     expect(deleted).toMatchObject({ success: true, session_id: id });
-    const gone = await dockerClient()
+    const gone = await testDocker()
       .getContainer(containerId)
       .inspect()
       .then(

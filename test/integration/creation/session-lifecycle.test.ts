@@ -3,7 +3,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { connectWorker } from '../../../src/deephaven/worker-connection.js';
-import { dockerClient } from '../../../src/workers/docker-client.js';
+import { testDocker } from '../../helpers/docker.js';
 import { pidExists } from '../../../src/util/process-identity.js';
 import { call, inMemoryServer, writeConfig } from '../../helpers/mcp.js';
 import { settleTo, snapshot, workerGone, type ResourceSnapshot } from '../../helpers/leaks.js';
@@ -90,7 +90,7 @@ describe.each(CASES)('$method worker, $auth, $language', ({ method, auth, langua
     else
       expect(
         (
-          await dockerClient()
+          await testDocker()
             .getContainer(created.container_id as string)
             .inspect()
         ).State.Running,

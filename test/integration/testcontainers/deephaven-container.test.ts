@@ -2,7 +2,7 @@ import { expect, it } from 'vitest';
 import { DeephavenContainer } from '../../../src/testcontainers/deephaven-container.js';
 import { connectWorker } from '../../../src/deephaven/worker-connection.js';
 import { defaultImage } from '../../../src/util/paths.js';
-import { dockerClient } from '../../../src/workers/docker-client.js';
+import { testDocker } from '../../helpers/docker.js';
 import { SCOPE_LABEL, SCOPE_ROOT } from '../../helpers/scope.js';
 
 const scope = { [SCOPE_LABEL]: SCOPE_ROOT };
@@ -51,7 +51,7 @@ it('plain Deephaven image (the official-image stand-in, pulled when missing): re
     await expect(
       connectWorker({ url: dh.getUrl(), auth: 'PSK', token: 'not-the-psk', timeoutMs: 20_000 }),
     ).rejects.toThrow(/rejected/);
-    const inspect = JSON.stringify(await dockerClient().getContainer(dh.getId()).inspect());
+    const inspect = JSON.stringify(await testDocker().getContainer(dh.getId()).inspect());
     expect(inspect).not.toContain(dh.getPsk()!);
   } finally {
     await dh.stop();

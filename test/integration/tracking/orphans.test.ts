@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { dockerClient } from '../../../src/workers/docker-client.js';
+import { testDocker } from '../../helpers/docker.js';
 import { pidExists, processStartTime } from '../../../src/util/process-identity.js';
 import { writeConfig } from '../../helpers/mcp.js';
 import { settleTo, snapshot } from '../../helpers/leaks.js';
@@ -86,7 +86,7 @@ it('kill -9 leaves workers behind; the next start removes them and spares a deco
   writeFileSync(rec!.file, JSON.stringify(body));
 
   expect(pidExists(pyPid)).toBe(true);
-  expect((await dockerClient().getContainer(containerId).inspect()).Id).toBe(containerId);
+  expect((await testDocker().getContainer(containerId).inspect()).Id).toBe(containerId);
 
   const second = await server();
   try {
@@ -94,7 +94,7 @@ it('kill -9 leaves workers behind; the next start removes them and spares a deco
     await expect
       .poll(
         async () =>
-          dockerClient()
+          testDocker()
             .getContainer(containerId)
             .inspect()
             .then(

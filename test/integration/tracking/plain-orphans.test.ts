@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, it } from 'vitest';
-import { dockerClient } from '../../../src/workers/docker-client.js';
+import { testDocker } from '../../helpers/docker.js';
 import { writeConfig } from '../../helpers/mcp.js';
 import { StdioPeer } from '../../helpers/stdio-peer.js';
 
@@ -32,7 +32,7 @@ async function server(): Promise<StdioPeer> {
 }
 
 const state = (id: string): Promise<string> =>
-  dockerClient()
+  testDocker()
     .getContainer(id)
     .inspect()
     .then(
