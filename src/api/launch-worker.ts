@@ -7,6 +7,7 @@ import { InstanceTracker } from '../tracking/instance-tracker.js';
 import { DriverSet } from '../workers/drivers/index.js';
 import type { ParamOptions } from '../workers/params/model.js';
 import { applyOptions } from '../workers/params/options.js';
+import { progressMessage } from '../workers/progress.js';
 import { startWorker } from '../workers/start-worker.js';
 import type { WorkerHandle } from '../workers/worker-handle.js';
 
@@ -21,6 +22,7 @@ import type { WorkerHandle } from '../workers/worker-handle.js';
 export interface LaunchWorkerOptions extends ParamOptions {
   /** Take defaults from this deephaven_mcp.json (community.session_creation.defaults); default: discovery. */
   configFile?: string;
+  /** Progress lines while the worker starts, each naming its phase (`pull: …`, `start: …`, `ready: …`, `login: …`). */
   onProgress?: (message: string) => void;
   signal?: AbortSignal;
 }
@@ -110,13 +112,14 @@ export function describeWorker(h: WorkerHandle, plan: CreatePlan): LaunchedDeeph
 export async function launchWorker(options: LaunchWorkerOptions = {}): Promise<LaunchedDeephavenWorker> {
   const plan = planFor(options, await creationDefaults(options.configFile));
   const { tracker, drivers } = libraryRuntime();
+  const { onProgress } = options;
   const { handle, connection } = await startWorker(plan, {
     drivers,
     tracking: tracker,
     labels: tracker.ownerLabels(plan.name),
     exitWithOwner: true,
     signal: options.signal,
-    onProgress: options.onProgress,
+    onProgress: onProgress && ((e) => onProgress(progressMessage(e))),
   });
   // The login connection proved readiness; the caller brings its own client.
   await connection.close();

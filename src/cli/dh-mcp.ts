@@ -26,6 +26,7 @@ import { runSetup } from '../setup/setup-command.js';
 import { DriverSet } from '../workers/drivers/index.js';
 import { LABELS } from '../workers/owner-labels.js';
 import { startWorker } from '../workers/start-worker.js';
+import { progressMessage } from '../workers/progress.js';
 import { cliOptionTable, cliUsageLines, optionsFromCli } from '../workers/params/options.js';
 import { progressLine } from './progress-line.js';
 
@@ -166,7 +167,7 @@ async function workerStart(v: WorkerValues): Promise<number> {
     },
     exitWithOwner: false,
     signal: abort.signal,
-    onProgress: progress.update,
+    onProgress: (e) => progress.update(progressMessage(e)),
     logFile,
   }).finally(() => progress.done());
   await connection.close();

@@ -9,7 +9,7 @@ import type { DriverSet } from './drivers/index.js';
 import type { RunningWorker, WorkerRecord } from './drivers/driver.js';
 import { LaunchError } from './launch-error.js';
 import { LOOPBACK_HOST, browserUrl, connectUrl } from './urls.js';
-import type { ProgressFn } from './progress.js';
+import { phaseReporter, type PhaseReporter, type ProgressFn } from './progress.js';
 import type { WorkerHandle } from './worker-handle.js';
 
 /** Where started workers are recorded, so a dead owner's workers can be found again. */
@@ -62,9 +62,18 @@ export async function startWorker(plan: CreatePlan, opts: StartOptions): Promise
       untrack: () => opts.tracking.untrack(plan.name),
     });
     if (signal.aborted) throw new LaunchError(`start of '${plan.name}' was cancelled`);
-    opts.onProgress?.(`worker '${plan.name}' reported ready; logging in`);
     const readyMs = Date.now() - started;
-    const connection = await confirmLogin(running, plan, deadline, signal);
+    opts.onProgress?.({
+      phase: 'ready',
+      text: `worker '${plan.name}' reported ready on port ${running.port} after ${(readyMs / 1000).toFixed(1)} s`,
+    });
+    const connection = await confirmLogin(
+      running,
+      plan,
+      deadline,
+      signal,
+      phaseReporter(opts.onProgress, 'login'),
+    );
     logger.debug(
       { session: plan.name, kind: running.kind, ready_ms: readyMs, login_ms: Date.now() - started - readyMs },
       'worker started',
@@ -128,10 +137,16 @@ async function confirmLogin(
   plan: CreatePlan,
   deadline: number,
   signal: AbortSignal,
+  onLogin: PhaseReporter | undefined,
 ): Promise<WorkerConnection> {
   const attempts = Math.max(plan.startup.retries, 0) + 1;
   for (let i = 1; ; i++) {
     signal.throwIfAborted();
+    onLogin?.(
+      i === 1
+        ? `logging in to worker '${plan.name}'`
+        : `logging in to worker '${plan.name}' (attempt ${i} of ${attempts})`,
+    );
     try {
       return await raceAbort(
         connectWorker({

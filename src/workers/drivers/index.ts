@@ -3,7 +3,7 @@ import type { CreatePlan } from '../../creation/create-request.js';
 import { lazyDockerClient } from '../docker-client.js';
 import { ensureImage, ImagePullError, normaliseImageRef, type PullProgress } from '../image-pull.js';
 import { LaunchError } from '../launch-error.js';
-import type { ProgressFn } from '../progress.js';
+import { phaseReporter, type ProgressFn } from '../progress.js';
 import { dhmcpImageDriver } from './dhmcp-image/index.js';
 import type { AttachedWorker, WorkerDriver, WorkerRecord } from './driver.js';
 import { plainImageDriver } from './plain-image/index.js';
@@ -51,6 +51,7 @@ export class DriverSet {
   ): Promise<WorkerDriver> {
     if (plan.method === 'python') return this.python;
     const image = normaliseImageRef(plan.docker.image);
+    const pull = phaseReporter(opts.onProgress, 'pull');
     try {
       const docker = this.docker();
       const { pulled } = await ensureImage(docker, image, {
@@ -58,9 +59,9 @@ export class DriverSet {
         timeoutMs: plan.docker.pullTimeoutMs,
         signal: opts.signal,
         onProgress: (p) =>
-          opts.onProgress?.(pullMessage(p), { progress: p.bytesDone, total: p.bytesTotal || undefined }),
+          pull?.(pullMessage(p), { progress: p.bytesDone, total: p.bytesTotal || undefined }),
       });
-      if (pulled) opts.onProgress?.(`pulled ${image}`);
+      if (pulled) pull?.(`pulled ${image}`);
       const labels = (await docker.getImage(image).inspect()).Config?.Labels ?? {};
       return speaksDhWorker(labels) ? this.dhmcpImage : this.plainImage;
     } catch (e) {

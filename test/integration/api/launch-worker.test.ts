@@ -27,7 +27,7 @@ it.each([
         url: `http://127.0.0.1:${w.port}`,
       });
       expect(w.token).toMatch(/^[0-9a-f]{32}$/);
-      expect(progress[0]).toMatch(/launching/);
+      expect(progress[0]).toMatch(/^start: launching/);
       const c = await connectWorker({ url: w.url, auth: 'PSK', token: w.token, timeoutMs: 20_000 });
       expect(c.info.consoleType).toBe(programmingLanguage.toLowerCase());
       await c.close();

@@ -132,7 +132,7 @@ it('a missing image is pulled with progress notifications whose byte counts grow
     { session_name: 'pull-progress', docker_image: NOISE },
     { onprogress: (p) => notes.push(p) },
   );
-  const pulls = notes.filter((n) => n.message?.startsWith(`pulling ${NOISE}`));
+  const pulls = notes.filter((n) => n.message?.startsWith(`pull: pulling ${NOISE}`));
   expect(pulls.length).toBeGreaterThan(2);
   for (const n of pulls) expect(n.message).toMatch(/: \d+\/\d+ layers(, [\d.]+ of [\d.]+ MB)?$/);
   // Once the registry announced the layer's size, the downloaded bytes grow to it, in the message and as the
@@ -145,7 +145,7 @@ it('a missing image is pulled with progress notifications whose byte counts grow
   expect(Math.max(...withBytes.map((n) => n.progress))).toBeGreaterThanOrEqual(NOISE_MB * 1024 * 1024);
   // Every notification's progress grows, the pull's and the phases' after it alike.
   for (let i = 1; i < notes.length; i++) expect(notes[i]!.progress).toBeGreaterThan(notes[i - 1]!.progress);
-  expect(notes.some((n) => n.message === `pulled ${NOISE}`)).toBe(true);
+  expect(notes.some((n) => n.message === `pull: pulled ${NOISE}`)).toBe(true);
   // The image is not a Deephaven server: the create then fails, and cleans up.
   expect(r.success).toBe(false);
   expect(await testDocker().getImage(NOISE).inspect()).toBeDefined();
@@ -161,12 +161,12 @@ it('a pull cancelled mid-way stops, frees the slot and leaves no container', asy
       signal: abort.signal,
       onprogress: (p) => {
         notes.push(p);
-        if (p.message?.startsWith('pulling')) abort.abort();
+        if (p.message?.startsWith('pull: pulling')) abort.abort();
       },
     },
   );
   await expect(call).rejects.toThrow();
-  expect(notes.some((n) => n.message?.startsWith('pulling'))).toBe(true);
+  expect(notes.some((n) => n.message?.startsWith('pull: pulling'))).toBe(true);
   await expect.poll(() => mcp.state.workers.isStarting('pull-cancel'), { timeout: 20_000 }).toBe(false);
   await expectNothingLeft('pull-cancel');
 }, 600_000);

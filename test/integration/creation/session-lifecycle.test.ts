@@ -5,6 +5,7 @@ import path from 'node:path';
 import { connectWorker } from '../../../src/deephaven/worker-connection.js';
 import { testDocker } from '../../helpers/docker.js';
 import { pidExists } from '../../../src/util/process-identity.js';
+import { inPhaseOrder, phaseOf, type StartPhase } from '../../../src/workers/progress.js';
 import { call, inMemoryServer, writeConfig } from '../../helpers/mcp.js';
 import { settleTo, snapshot, workerGone, type ResourceSnapshot } from '../../helpers/leaks.js';
 import { scoped } from '../../helpers/scope.js';
@@ -197,9 +198,17 @@ describe('rules around a created worker', () => {
     await call(client, 'session_community_delete', { session_name: 'shared' }); // unless mcp_reload stopped it
   });
 
-  it('sent progress notifications while the worker booted, as the caller asked', () => {
-    expect(progress[0]).toMatch(/launching python worker 'shared'/);
-    expect(progress.some((m) => /reported ready; logging in/.test(m))).toBe(true);
+  it('sent progress notifications while the worker booted, as the caller asked, each naming its phase in order', () => {
+    expect(progress[0]).toBe("start: launching python worker 'shared'");
+    const phases = progress.map(phaseOf);
+    expect(
+      phases.filter((p) => p === undefined),
+      progress.join('\n'),
+    ).toEqual([]);
+    expect(inPhaseOrder(phases as StartPhase[]), progress.join('\n')).toBe(true);
+    // A python worker has nothing to pull.
+    expect([...new Set(phases)]).toEqual(['start', 'ready', 'login']);
+    expect(progress).toContain("login: logging in to worker 'shared'");
   });
 
   it("a created python worker does not inherit the server's environment (which holds other sessions' tokens)", async () => {

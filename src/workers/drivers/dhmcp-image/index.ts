@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
 import type { CreatePlan } from '../../../creation/create-request.js';
+import { phaseReporter } from '../../progress.js';
 import type { LaunchContext, RunningWorker, WorkerDriver } from '../driver.js';
 import { attachContainer, launchContainer, sweepContainers } from '../shared/container.js';
 import { dhWorkerSpec, workerEnvironment } from '../shared/dh-worker-protocol.js';
@@ -16,7 +17,8 @@ export function dhmcpImageDriver(docker: () => Docker): WorkerDriver {
 
     async launch(plan: CreatePlan, ctx: LaunchContext): Promise<RunningWorker> {
       ctx.signal.throwIfAborted();
-      ctx.onProgress?.(`launching docker worker '${plan.name}' (${plan.docker.image})`);
+      const booting = phaseReporter(ctx.onProgress, 'start');
+      booting?.(`launching docker worker '${plan.name}' (${plan.docker.image})`);
       const spec = dhWorkerSpec(plan, ctx.exitWithOwner);
       const worker = await launchContainer(docker(), {
         kind: 'dhmcp-image',
@@ -35,7 +37,7 @@ export function dhmcpImageDriver(docker: () => Docker): WorkerDriver {
         const ready = await worker.waitUntilReady({
           timeoutMs: Math.max(ctx.deadline - Date.now(), 1),
           signal: ctx.signal,
-          onProgress: ctx.onProgress,
+          onProgress: booting,
         });
         return worker.running(ready);
       } catch (e) {

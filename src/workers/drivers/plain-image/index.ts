@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import type { CreatePlan } from '../../../creation/create-request.js';
 import { LaunchError } from '../../launch-error.js';
+import { phaseReporter } from '../../progress.js';
 import type { LaunchContext, RunningWorker, WorkerDriver } from '../driver.js';
 import { attachContainer, launchContainer, sweepContainers } from '../shared/container.js';
 import { baseJvmArgs } from '../shared/dh-worker-protocol.js';
@@ -30,7 +31,8 @@ export function plainImageDriver(docker: () => Docker): WorkerDriver {
 
     async launch(plan: CreatePlan, ctx: LaunchContext): Promise<RunningWorker> {
       ctx.signal.throwIfAborted();
-      ctx.onProgress?.(`launching docker worker '${plan.name}' (${plan.docker.image})`);
+      const booting = phaseReporter(ctx.onProgress, 'start');
+      booting?.(`launching docker worker '${plan.name}' (${plan.docker.image})`);
       const image = await docker().getImage(plan.docker.image).inspect();
       const recipe = plainContainerRecipe({ ...plan, imageHasOwnCmd: (image.Config?.Cmd ?? []).length > 0 });
       const worker = await launchContainer(docker(), {
@@ -53,7 +55,7 @@ export function plainImageDriver(docker: () => Docker): WorkerDriver {
         const ready = await worker.waitUntilReady({
           timeoutMs: Math.max(ctx.deadline - Date.now(), 1),
           signal: ctx.signal,
-          onProgress: ctx.onProgress,
+          onProgress: booting,
         });
         return worker.running(ready, { console: plan.language, secretExposure: recipe.secretExposure });
       } catch (e) {

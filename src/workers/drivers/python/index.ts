@@ -1,6 +1,7 @@
 import type { CreatePlan } from '../../../creation/create-request.js';
 import { logger } from '../../../util/logger.js';
 import { LaunchError } from '../../launch-error.js';
+import { phaseReporter } from '../../progress.js';
 import type { LaunchContext, RunningWorker, WorkerDriver } from '../driver.js';
 import { dhWorkerSpec } from '../shared/dh-worker-protocol.js';
 import { freePort } from './free-port.js';
@@ -19,9 +20,10 @@ export const pythonDriver: WorkerDriver = {
 
   async launch(plan: CreatePlan, ctx: LaunchContext): Promise<RunningWorker> {
     const spec = dhWorkerSpec(plan, ctx.exitWithOwner);
+    const booting = phaseReporter(ctx.onProgress, 'start');
     for (let attempt = 1; ; attempt++) {
       ctx.signal.throwIfAborted();
-      ctx.onProgress?.(`launching python worker '${plan.name}'`);
+      booting?.(`launching python worker '${plan.name}'`);
       const worker = await launchPython({
         ...spec,
         name: plan.name,
@@ -34,7 +36,7 @@ export const pythonDriver: WorkerDriver = {
         const ready = await worker.waitUntilReady({
           timeoutMs: Math.max(ctx.deadline - Date.now(), 1),
           signal: ctx.signal,
-          onProgress: ctx.onProgress,
+          onProgress: booting,
         });
         return running(worker, ready.version, ready.console);
       } catch (e) {
