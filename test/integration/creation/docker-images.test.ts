@@ -5,6 +5,8 @@ import { call, inMemoryServer, writeConfig } from '../../helpers/mcp.js';
 import { startDockerWorker, type TestWorker } from '../../helpers/workers.js';
 
 // Both locally built images (scripts/build-images.sh, no registry) boot and answer a login through the tools.
+// Both workers carry the same session name, as two dh-mcp servers on one machine may: container names are
+// machine-wide, so each must still get a container of its own.
 let py: TestWorker;
 let groovy: TestWorker;
 let mcp: Awaited<ReturnType<typeof inMemoryServer>>;
@@ -12,8 +14,8 @@ const suffix = process.pid;
 
 beforeAll(async () => {
   [py, groovy] = await Promise.all([
-    startDockerWorker({ auth: 'PSK', language: 'Python', name: `test-py-${suffix}` }),
-    startDockerWorker({ auth: 'ANONYMOUS', language: 'Groovy', name: `test-groovy-${suffix}` }),
+    startDockerWorker({ auth: 'PSK', language: 'Python', name: `test-same-${suffix}` }),
+    startDockerWorker({ auth: 'ANONYMOUS', language: 'Groovy', name: `test-same-${suffix}` }),
   ]);
   process.env.DH_TEST_DOCKER_PSK = py.token;
   mcp = await inMemoryServer(
@@ -58,6 +60,14 @@ describe('worker images', () => {
     });
     expect(r.session).toMatchObject({ liveness_status: 'ONLINE', programming_language: 'groovy' });
     expect((r.session as Record<string, string>).programming_language_version).toMatch(/^\d+\.\d+/);
+  });
+
+  it('two workers of the same session name each run in a container of their own, named after the session', async () => {
+    const names = await Promise.all(
+      [py, groovy].map(async (w) => (await testDocker().getContainer(w.worker.containerId!).inspect()).Name),
+    );
+    for (const n of names) expect(n).toMatch(new RegExp(`^/dh-mcp-test-same-${suffix}-[0-9a-f]{6}$`));
+    expect(names[0]).not.toBe(names[1]);
   });
 
   it('publishes on loopback only and keeps the PSK out of the container config', async () => {

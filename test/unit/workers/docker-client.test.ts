@@ -20,6 +20,6 @@ describe('Docker clients are owned, not shared', () => {
     expect(dockerEngine().address).toContain('127.0.0.1:2385');
     vi.stubEnv('DOCKER_HOST', 'tcp://127.0.0.1:2386');
     expect(dockerEngine().address).toContain('127.0.0.1:2386');
-    expect(createDockerClient().modem.port).toBe(2386);
+    expect((createDockerClient().modem as { port?: unknown }).port).toBe(2386);
   });
 });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
 import { z } from 'zod';
 import { SETUP_DOCKER_COMMAND, dockerStartHint } from '../../../setup/hints.js';
@@ -17,9 +18,13 @@ import { WorkerBase, WorkerOutput } from './worker-output.js';
 export const WORKER_PORT = '10000/tcp';
 const STOP_GRACE_S = 10;
 
-/** Names Docker accepts, derived from the session name (which the schema keeps to a safe grammar). */
+/**
+ * A name Docker accepts, readable as the session's (which the schema keeps to a safe grammar), with a random
+ * suffix: container names are machine-wide, and two servers (say, two assistants' dh-mcp) may each have a
+ * session of the same name. Owners find their containers by label and id, never by name.
+ */
 export function containerName(session: string): string {
-  return `dh-mcp-${session}`;
+  return `dh-mcp-${session}-${randomBytes(3).toString('hex')}`;
 }
 
 export const ContainerRecordSchema = z.object({
