@@ -27,6 +27,8 @@ const { values: opts } = parseArgs({
     runs: { type: 'string', default: '3' },
     formats: { type: 'string', default: 'csv,json-row,json-column,markdown-table,markdown-kv,yaml,xml' },
     'skip-reference': { type: 'boolean', default: false },
+    // Writes a V8 CPU profile of our server (one per server process) into this directory.
+    'cpu-prof': { type: 'string' },
   },
 });
 const SIZES = opts.sizes.split(',').map(Number);
@@ -137,10 +139,17 @@ async function connect(command, args, env) {
   return { client, pid: transport.pid };
 }
 const ours = (env = {}) =>
-  connect(process.execPath, [path.resolve('dist/cli/systems-server.js')], {
-    DH_MCP_LOG_LEVEL: process.env.BENCH_DEBUG ? 'debug' : 'warn',
-    ...env,
-  });
+  connect(
+    process.execPath,
+    [
+      ...(opts['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(opts['cpu-prof'])] : []),
+      path.resolve('dist/cli/systems-server.js'),
+    ],
+    {
+      DH_MCP_LOG_LEVEL: process.env.BENCH_DEBUG ? 'debug' : 'warn',
+      ...env,
+    },
+  );
 const reference = (liftGuard) =>
   connect(
     benchPython,
@@ -162,8 +171,8 @@ async function call(client, name, args) {
   const body = JSON.parse(text);
   if (!body.success) throw new Error(`${name}: ${body.error}`);
   // What the client received: the text block plus structuredContent (when present), in characters.
-  const received = text.length + (r.structuredContent ? JSON.stringify(r.structuredContent).length : 0);
-  return { ms, body, received, textChars: text.length };
+  const structuredChars = r.structuredContent ? JSON.stringify(r.structuredContent).length : 0;
+  return { ms, body, received: text.length + structuredChars, textChars: text.length, structuredChars };
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -177,6 +186,15 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     session_id: SESSION,
     script: `from deephaven import empty_table\n${script}`,
   });
+  // Warm the worker: the first full read of a table is slow on a cold JVM (seconds at 100,000 rows), and would
+  // be charged to whichever server and format came first.
+  for (const n of SIZES)
+    await call(client, 'session_table_data', {
+      session_id: SESSION,
+      table_name: `bench_${n}`,
+      max_rows: n,
+      format: 'csv',
+    });
   await client.close();
 }
 
@@ -191,10 +209,14 @@ for (const size of SIZES) {
     const ourRuns = [];
     let ourReceived = 0;
     let ourRows = 0;
+    let ourText = 0;
+    let ourStructured = 0;
     for (let k = 0; k < RUNS; k++) {
       const r = await call(o.client, 'session_table_data', args(format));
       ourRuns.push(r.ms);
       ourReceived = r.received;
+      ourText = r.textChars;
+      ourStructured = r.structuredChars;
       ourRows = r.body.row_count;
     }
     const peak = hwm(o.pid);
@@ -209,6 +231,8 @@ for (const size of SIZES) {
     );
     let refMs;
     let refReceived;
+    let refText;
+    let refStructured;
     if (!opts['skip-reference']) {
       // A fresh reference process per format, like ours: its session is not kept alive while ours runs.
       const ref = await reference(size * 5 > 1_000_000);
@@ -220,6 +244,8 @@ for (const size of SIZES) {
           const r = await call(ref.client, 'session_table_data', args(format));
           refRuns.push(r.ms);
           refReceived = r.received;
+          refText = r.textChars;
+          refStructured = r.structuredChars;
         }
         refMs = median(refRuns);
       } catch (e) {
@@ -236,6 +262,11 @@ for (const size of SIZES) {
       reference_ms: refMs === undefined ? undefined : Math.round(refMs),
       ratio: refMs === undefined ? undefined : Number((ourMs / refMs).toFixed(2)),
       our_peak_rss_mb: Math.round(peak),
+      our_rss_delta_mb: Math.round(peak - warmRss),
+      our_text_chars: ourText,
+      our_structured_chars: ourStructured,
+      reference_text_chars: refText,
+      reference_structured_chars: refStructured,
       our_warm_rss_mb: Math.round(warmRss),
       our_received_mb: Number((ourReceived / 1e6).toFixed(1)),
       rss_over_response: Number((peak / (ourReceived / 1048576)).toFixed(2)),
@@ -272,7 +303,7 @@ const defaults = [];
       rows: r.body.row_count,
       is_complete: r.body.is_complete,
       text_chars: r.textChars,
-      received_chars: r.received,
+      structured_chars: r.structuredChars,
     });
   }
   await o.client.close();
@@ -280,18 +311,23 @@ const defaults = [];
 await worker.stop();
 
 const fmt = (v) => (v === undefined ? '-' : String(v));
+const mb = (chars) => (chars === undefined ? '-' : (chars / 1e6).toFixed(1));
 console.log(
-  '| rows | format | ours ms | reference ms | ours/ref | our peak RSS MB (warm idle) | we send MB | peak RSS/response (growth/response) | ref sends MB | our chars/1k rows | ref chars/1k rows |',
+  `session_table_data, ${RUNS} runs (median), both servers on one worker; RSS of our server: peak (VmHWM) and ` +
+    'peak minus the warm idle RSS; response in millions of characters, text + structuredContent',
 );
-console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+console.log(
+  '| rows | format | ours ms | reference ms | ours/ref | our peak RSS MB | RSS delta MB | peak/response (delta/response) | our text + structured Mchars | ref text + structured Mchars | our chars/1k rows | ref chars/1k rows |',
+);
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of rows)
   console.log(
-    `| ${r.rows} | ${r.format} | ${r.ours_ms} | ${fmt(r.reference_ms)} | ${fmt(r.ratio)} | ${r.our_peak_rss_mb} (${r.our_warm_rss_mb}) | ${r.our_received_mb} | ${r.rss_over_response} (${r.growth_over_response}) | ${fmt(r.reference_received_mb)} | ${r.our_chars_per_1000_rows} | ${fmt(r.reference_chars_per_1000_rows)} |`,
+    `| ${r.rows} | ${r.format} | ${r.ours_ms} | ${fmt(r.reference_ms)} | ${fmt(r.ratio)} | ${r.our_peak_rss_mb} | ${r.our_rss_delta_mb} | ${r.rss_over_response} (${r.growth_over_response}) | ${mb(r.our_text_chars)} + ${mb(r.our_structured_chars)} | ${mb(r.reference_text_chars)} + ${mb(r.reference_structured_chars)} | ${r.our_chars_per_1000_rows} | ${fmt(r.reference_chars_per_1000_rows)} |`,
   );
-console.log('\nDefault cap (DH_MCP_MAX_RESPONSE_CHARS=200000), max_rows=null:');
-console.log('| format | ms | rows | complete | text chars | received chars |');
+console.log('\nDefault cap (DH_MCP_MAX_RESPONSE_CHARS=200000), max_rows=null, ours only:');
+console.log('| format | ms | rows | complete | text chars | structured chars |');
 console.log('| --- | --- | --- | --- | --- | --- |');
 for (const d of defaults)
   console.log(
-    `| ${d.format} | ${d.ms} | ${d.rows} | ${d.is_complete} | ${d.text_chars} | ${d.received_chars} |`,
+    `| ${d.format} | ${d.ms} | ${d.rows} | ${d.is_complete} | ${d.text_chars} | ${d.structured_chars} |`,
   );

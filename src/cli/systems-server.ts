@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { SplicingStdioServerTransport } from '../server/spliced-stdio.js';
 import { ConfigError } from '../config/errors.js';
 import { AppState } from '../server/app-state.js';
 import { startHttp, type RunningHttp } from '../server/http-transport.js';
@@ -39,7 +39,7 @@ async function main(): Promise<void> {
 
   if (args.transport === 'stdio') {
     stdioServer = createMcpServer(state);
-    const transport = new StdioServerTransport();
+    const transport = new SplicingStdioServerTransport();
     transport.onclose = () => shutdown('transport closed');
     await stdioServer.connect(transport);
     process.stdin.on('end', () => shutdown('stdin closed'));

@@ -1,5 +1,5 @@
 import { UserError } from '../util/errors.js';
-import { readTableData } from './table-access.js';
+import { dataOf, readTableData } from './table-access.js';
 import { helperName, runScript } from './script-runner.js';
 import type { WorkerConnection } from './worker-connection.js';
 
@@ -36,12 +36,14 @@ export async function listPipPackages(conn: WorkerConnection, timeoutMs: number)
     const r = await runScript(conn, script, timeoutMs);
     if (r.error)
       throw new Error(`the package listing script failed on the worker: ${r.error.split('\n')[0]}`);
-    const { data } = await readTableData(conn, name, {
-      head: true,
-      format: 'json-row',
-      maxChars: Number.MAX_SAFE_INTEGER,
-      timeoutMs,
-    });
+    const data = dataOf(
+      await readTableData(conn, name, {
+        head: true,
+        format: 'json-row',
+        maxChars: Number.MAX_SAFE_INTEGER,
+        timeoutMs,
+      }),
+    );
     return (data as Array<{ Package: unknown; Version: unknown }>).map((r) => ({
       package: String(r.Package ?? ''),
       version: String(r.Version ?? ''),

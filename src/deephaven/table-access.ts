@@ -1,6 +1,6 @@
 import type { dh as DhType } from '@deephaven/jsapi-types';
 import { columnsOf, type FormatColumn } from '../formats/arrow-columns.js';
-import { tableWriter, type FormattedData, type TableFormat } from '../formats/table-formats.js';
+import { tableWriter, type Encode, type FormattedData, type TableFormat } from '../formats/table-formats.js';
 import { UserError } from '../util/errors.js';
 import { withTimeout } from '../util/timeout.js';
 import { queryTable, type SortKey } from './flight/table-query.js';
@@ -68,11 +68,10 @@ export interface ReadOptions {
   timeoutMs: number;
 }
 
-export interface TableData {
+export interface TableData<P = string> {
   columns: FormatColumn[];
-  data: FormattedData;
-  /** `data` exactly as JSON.stringify writes it. */
-  json: string;
+  /** The data value's JSON text (as JSON.stringify writes it), in encoded pieces, in order. */
+  pieces: P[];
   rowCount: number;
   /** Rows after filters at the moment of the read (what offset and max_rows page through). */
   totalRows: number;
@@ -92,7 +91,19 @@ export async function readTableData(
   conn: WorkerConnection,
   name: string,
   opts: ReadOptions,
-): Promise<TableData> {
+): Promise<TableData>;
+export async function readTableData<P>(
+  conn: WorkerConnection,
+  name: string,
+  opts: ReadOptions,
+  encode: Encode<P>,
+): Promise<TableData<P>>;
+export async function readTableData<P>(
+  conn: WorkerConnection,
+  name: string,
+  opts: ReadOptions,
+  encode: Encode<P> = ((s: string) => s) as unknown as Encode<P>,
+): Promise<TableData<P>> {
   const read = await withTimeout(
     queryTable(
       conn.flight(),
@@ -114,7 +125,7 @@ export async function readTableData(
   try {
     const columns = columnsOf(read.schema.fields);
     const budget = typeof opts.maxChars === 'number' ? opts.maxChars : opts.maxChars(columns);
-    const writer = tableWriter(opts.format, columns, budget);
+    const writer = tableWriter(opts.format, columns, budget, encode);
     let sizeCapped = false;
     const deadline = Date.now() + opts.timeoutMs;
     for (;;) {
@@ -129,12 +140,11 @@ export async function readTableData(
         break;
       }
     }
-    const { data, json } = writer.finish();
+    const pieces = writer.finish();
     const limitedBy = sizeCapped ? 'size' : read.wanted < read.totalRows ? 'max_rows' : undefined;
     return {
       columns,
-      data,
-      json,
+      pieces,
       rowCount: writer.rows,
       totalRows: read.totalRows,
       first: read.first,
@@ -144,6 +154,11 @@ export async function readTableData(
   } finally {
     await read.close();
   }
+}
+
+/** The data value of a read kept as text: a string for text formats, rows or columns for the JSON formats. */
+export function dataOf(r: TableData): FormattedData {
+  return JSON.parse(r.pieces.join('')) as FormattedData;
 }
 
 /** The error for a name that is not a table in the worker's scope (undefined when it is one after all). */

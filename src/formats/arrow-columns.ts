@@ -18,11 +18,16 @@ export interface FormatColumn {
   type: string;
 }
 
-/** A column of one batch. `text` is the JSON value printed as text: null → null, arrays as JSON. */
+/**
+ * A column of one batch. `text` is the JSON value printed as text: null → null, arrays as JSON. `jsonText` is the
+ * value's JSON token exactly as JSON.stringify writes it (`null`, `1.5`, `"NaN"`, `"a\"b"`), without building
+ * the value first where the type allows.
+ */
 export interface ColumnReader {
   isNull(i: number): boolean;
   json(i: number): JsonValue;
   text(i: number): string | null;
+  jsonText(i: number): string;
 }
 
 const DH_TYPE = 'deephaven:type';
@@ -251,6 +256,14 @@ function generic(v: unknown): JsonValue {
  * times faster than decoding each cell); otherwise each cell is decoded as UTF-8.
  */
 function utf8Values(data: Data): Values {
+  return utf8Column(data).values;
+}
+
+/**
+ * The strings of a Utf8 column and whether every one of them is its own JSON body (no `"`, `\\` or control
+ * character: the JSON token is the string between quotes, with no escaping to do).
+ */
+function utf8Column(data: Data): { values: (i: number) => string; plainJson: boolean } {
   const offsets = data.valueOffsets as Int32Array;
   const bytes = data.values as Uint8Array;
   const n = data.length;
@@ -259,24 +272,67 @@ function utf8Values(data: Data): Values {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (isAscii(buf.subarray(start, end))) {
     const all = buf.toString('latin1', start, end);
-    return (i) => all.slice(offsets[i]! - start, offsets[i + 1]! - start);
+    return {
+      values: (i) => all.slice(offsets[i]! - start, offsets[i + 1]! - start),
+      plainJson: !needsJsonEscape(bytes, start, end),
+    };
   }
-  return (i) => buf.toString('utf8', offsets[i]!, offsets[i + 1]!);
+  return { values: (i) => buf.toString('utf8', offsets[i]!, offsets[i + 1]!), plainJson: false };
+}
+
+function needsJsonEscape(bytes: Uint8Array, start: number, end: number): boolean {
+  for (let k = start; k < end; k++) {
+    const b = bytes[k]!;
+    if (b < 0x20 || b === 0x22 || b === 0x5c) return true;
+  }
+  return false;
+}
+
+/** A JSON value's token, as JSON.stringify writes it inside an array or object. */
+function jsonToken(v: JsonValue): string {
+  if (typeof v === 'number') return String(v); // finite: NaN and the infinities arrive as their names
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  return JSON.stringify(v);
 }
 
 export function readerFor(data: Data, javaType: string): ColumnReader {
   const isNull = nullCheck(data);
-  const values = valuesOf(data, javaType);
-  const typeId = (data.type as { typeId: number }).typeId;
+  const type = data.type as { typeId: number; bitWidth?: number; isSigned?: boolean };
+  const utf8 = type.typeId === Type.Utf8 ? utf8Column(data) : undefined;
+  const values = utf8 ? utf8.values : valuesOf(data, javaType);
   const nested =
-    typeId === Type.List ||
-    typeId === Type.FixedSizeList ||
-    (typeId === Type.Binary && javaType === 'byte[]');
+    type.typeId === Type.List ||
+    type.typeId === Type.FixedSizeList ||
+    (type.typeId === Type.Binary && javaType === 'byte[]');
+  let jsonText = (i: number): string => (isNull(i) ? 'null' : jsonToken(values(i)));
+  let text = nested
+    ? (i: number): string | null => (isNull(i) ? null : JSON.stringify(values(i)))
+    : (i: number): string | null => (isNull(i) ? null : String(values(i)));
+  // The common column types read their text straight from the buffers (the hot path of every text format).
+  if (utf8) {
+    const str = utf8.values;
+    text = (i) => (isNull(i) ? null : str(i));
+    if (utf8.plainJson) jsonText = (i) => (isNull(i) ? 'null' : `"${str(i)}"`);
+  } else if (type.typeId === Type.Int && type.bitWidth !== 64 && type.isSigned) {
+    const ints = data.values as Int32Array;
+    text = (i) => (isNull(i) ? null : String(ints[i]!));
+    jsonText = (i) => (isNull(i) ? 'null' : String(ints[i]!));
+  } else if (type.typeId === Type.Float && (type as { precision?: number }).precision === 2) {
+    const doubles = data.values as Float64Array;
+    text = (i) => (isNull(i) ? null : String(finiteOrName(doubles[i]!)));
+    jsonText = (i) => {
+      if (isNull(i)) return 'null';
+      const d = doubles[i]!;
+      return Number.isFinite(d) ? String(d) : `"${String(d)}"`;
+    };
+  } else if (type.typeId === Type.Bool) {
+    text = (i) => (isNull(i) ? null : values(i) ? 'true' : 'false');
+    jsonText = (i) => (isNull(i) ? 'null' : values(i) ? 'true' : 'false');
+  }
   return {
     isNull,
     json: (i) => (isNull(i) ? null : values(i)),
-    text: nested
-      ? (i) => (isNull(i) ? null : JSON.stringify(values(i)))
-      : (i) => (isNull(i) ? null : String(values(i))),
+    text,
+    jsonText,
   };
 }

@@ -35,153 +35,191 @@ export function resolveFormat(requested: string): TableFormat {
 export type FormattedData = string | Record<string, JsonValue[]> | Array<Record<string, JsonValue>>;
 
 /**
- * Formats rows batch by batch under a character budget. `json` is the data exactly as JSON.stringify would
- * write it (what the text block carries): the budget counts those characters, so the cap bounds what is sent.
+ * What a writer does with each piece of JSON it completes: keep it as text (`(s) => s`), or turn it at once into
+ * what will be sent (bytes escaped for a JSON string, say), so the whole answer never exists as one JS string.
  */
-export interface TableWriter {
+export type Encode<P> = (json: string) => P;
+
+/**
+ * Formats rows batch by batch under a character budget, as the JSON text of the data value (what the text block
+ * carries), in pieces: the budget counts those characters, so the cap bounds what is sent. Nothing is built per
+ * cell beyond the cell's text: no row objects, no intermediate value tree.
+ */
+export interface TableWriter<P> {
   /** Appends the batch's rows while they fit; returns how many were taken (fewer than the batch: budget reached). */
   write(batch: RecordBatch): number;
   readonly rows: number;
+  /** Characters of the data's JSON so far, closing included. */
   readonly chars: number;
-  finish(): { data: FormattedData; json: string };
+  /** The data's JSON, encoded, in order. */
+  finish(): P[];
 }
 
-export function tableWriter(format: TableFormat, columns: FormatColumn[], budget: number): TableWriter {
+export function tableWriter<P>(
+  format: TableFormat,
+  columns: FormatColumn[],
+  budget: number,
+  encode: Encode<P>,
+): TableWriter<P> {
   switch (format) {
     case 'json-row':
-      return new JsonRowWriter(columns, budget);
+      return new JsonRowWriter(columns, budget, encode);
     case 'json-column':
-      return new JsonColumnWriter(columns, budget);
+      return new JsonColumnWriter(columns, budget, encode);
     default:
-      return new TextWriter(TEXT_FORMATS[format](columns), budget);
+      return new TextWriter(TEXT_FORMATS[format](columns), budget, encode);
   }
 }
 
-/** Convenience for callers holding whole batches (tests, small helper tables): no budget. */
+const asText: Encode<string> = (s) => s;
+
+/** The data's JSON text of whole batches (tests, small helper tables): no budget. */
+export function formatJson(format: TableFormat, columns: FormatColumn[], batches: RecordBatch[]): string {
+  const w = tableWriter(format, columns, Number.MAX_SAFE_INTEGER, asText);
+  for (const b of batches) w.write(b);
+  return w.finish().join('');
+}
+
+/** The data value of whole batches: a string for text formats, rows or columns for the JSON formats. */
 export function formatBatches(
   format: TableFormat,
   columns: FormatColumn[],
   batches: RecordBatch[],
 ): FormattedData {
-  const w = tableWriter(format, columns, Number.MAX_SAFE_INTEGER);
-  for (const b of batches) w.write(b);
-  return w.finish().data;
+  return JSON.parse(formatJson(format, columns, batches)) as FormattedData;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// JSON formats: the structured value is needed (structuredContent), so values are materialised; the JSON text is
-// produced per batch and reused for the text block.
+// JSON formats: written as JSON text straight from the column readers (each cell's JSON token), row by row, so
+// the budget is checked exactly as rows are added.
 
-class JsonRowWriter implements TableWriter {
-  rows = 0;
-  chars = 2; // []
-  private readonly objects: Array<Record<string, JsonValue>> = [];
-  private readonly pieces: string[] = [];
-  constructor(
-    private readonly columns: FormatColumn[],
-    private readonly budget: number,
-  ) {}
+/**
+ * Rows are written in slices of at most this many: each slice becomes one piece (one string, encoded at once),
+ * so the strings in flight stay small whatever the size of the batches the worker sends.
+ */
+const SLICE_ROWS = 8192;
+
+abstract class SlicedWriter<P> implements TableWriter<P> {
+  abstract rows: number;
+  abstract chars: number;
+  abstract finish(): P[];
+  /** Writes rows [from, to) of the batch while they fit; returns how many were taken. */
+  protected abstract slice(readers: ColumnReader[], from: number, to: number): number;
 
   write(batch: RecordBatch): number {
     const readers = readersOf(batch);
-    const names = this.columns.map((c) => c.name);
-    const made: Array<Record<string, JsonValue>> = new Array<Record<string, JsonValue>>(batch.numRows);
-    for (let i = 0; i < batch.numRows; i++) {
-      const o: Record<string, JsonValue> = {};
-      for (let c = 0; c < readers.length; c++) o[names[c]!] = readers[c]!.json(i);
-      made[i] = o;
+    const n = batch.numRows;
+    for (let from = 0; from < n; from += SLICE_ROWS) {
+      const to = Math.min(n, from + SLICE_ROWS);
+      const taken = this.slice(readers, from, to);
+      if (taken < to - from) return from + taken;
     }
-    let piece = JSON.stringify(made).slice(1, -1);
-    let taken = made.length;
-    const sep = this.pieces.length && piece ? 1 : 0;
-    if (this.chars + sep + piece.length > this.budget) {
-      // Over budget: keep the rows that fit, one by one.
-      taken = 0;
-      const parts: string[] = [];
-      let used = this.chars;
-      for (const o of made) {
-        const s = JSON.stringify(o);
-        if (used + s.length + (this.pieces.length || parts.length ? 1 : 0) > this.budget) break;
-        used += s.length + (this.pieces.length || parts.length ? 1 : 0);
-        parts.push(s);
-        taken++;
-      }
-      piece = parts.join(',');
+    return n;
+  }
+}
+
+class JsonRowWriter<P> extends SlicedWriter<P> {
+  rows = 0;
+  chars = 2; // []
+  private readonly out: P[];
+  /** `{"A":` then `,"B":` ...: what precedes each cell of a row. */
+  private readonly keys: string[];
+  constructor(
+    columns: FormatColumn[],
+    private readonly budget: number,
+    private readonly encode: Encode<P>,
+  ) {
+    super();
+    this.keys = columns.map((c, k) => `${k ? ',' : '{'}${JSON.stringify(c.name)}:`);
+    this.out = [encode('[')];
+  }
+
+  protected slice(readers: ColumnReader[], from: number, to: number): number {
+    const keys = this.keys;
+    const width = readers.length;
+    let piece = '';
+    let i = from;
+    for (; i < to; i++) {
+      let row = this.rows + i - from ? ',' : '';
+      for (let c = 0; c < width; c++) row += keys[c]! + readers[c]!.jsonText(i);
+      row += width ? '}' : '{}';
+      if (this.chars + piece.length + row.length > this.budget) break;
+      piece += row;
     }
+    const taken = i - from;
     if (taken) {
-      this.chars += (this.pieces.length ? 1 : 0) + piece.length;
-      this.pieces.push(piece);
-      for (let i = 0; i < taken; i++) this.objects.push(made[i]!);
+      this.out.push(this.encode(piece));
+      this.chars += piece.length;
       this.rows += taken;
     }
     return taken;
   }
 
-  finish(): { data: FormattedData; json: string } {
-    return { data: this.objects, json: `[${this.pieces.join(',')}]` };
+  finish(): P[] {
+    this.out.push(this.encode(']'));
+    return this.out;
   }
 }
 
-class JsonColumnWriter implements TableWriter {
+class JsonColumnWriter<P> extends SlicedWriter<P> {
   rows = 0;
   chars: number;
-  private readonly values: JsonValue[][];
-  private readonly pieces: string[][];
+  /** Per column, its values' JSON so far (encoded pieces), joined under its key at the end. */
+  private readonly pieces: P[][];
   constructor(
     private readonly columns: FormatColumn[],
     private readonly budget: number,
+    private readonly encode: Encode<P>,
   ) {
-    this.values = columns.map(() => []);
+    super();
     this.pieces = columns.map(() => []);
     // {"A":[],"B":[]}
     this.chars = 2 + columns.reduce((n, c, i) => n + JSON.stringify(c.name).length + 3 + (i ? 1 : 0), 0);
   }
 
-  write(batch: RecordBatch): number {
-    const readers = readersOf(batch);
-    const n = batch.numRows;
-    const cols = readers.map((r) => {
-      const out = new Array<JsonValue>(n);
-      for (let i = 0; i < n; i++) out[i] = r.json(i);
-      return out;
-    });
-    const sep = this.rows ? 1 : 0;
-    let pieces = cols.map((c) => JSON.stringify(c).slice(1, -1));
-    let added = pieces.reduce((s, p) => s + p.length + (p ? sep : 0), 0);
-    let taken = n;
+  protected slice(readers: ColumnReader[], from: number, to: number): number {
+    const first = this.rows === 0;
+    const column = (r: ColumnReader, end: number): string => {
+      let s = first && from < end ? r.jsonText(from) : '';
+      for (let i = first ? from + 1 : from; i < end; i++) s += `,${r.jsonText(i)}`;
+      return s;
+    };
+    let cols = readers.map((r) => column(r, to));
+    let added = cols.reduce((sum, c) => sum + c.length, 0);
+    let taken = to - from;
     if (this.chars + added > this.budget) {
+      // Over budget: find how many rows fit, then write those.
       taken = 0;
       added = 0;
-      for (let i = 0; i < n; i++) {
-        const cost = cols.reduce((s, c) => s + JSON.stringify(c[i]).length + (this.rows + i ? 1 : 0), 0);
+      for (; from + taken < to; taken++) {
+        let cost = 0;
+        for (const r of readers) cost += r.jsonText(from + taken).length + (taken || !first ? 1 : 0);
         if (this.chars + added + cost > this.budget) break;
         added += cost;
-        taken++;
       }
-      pieces = cols.map((c) => JSON.stringify(c.slice(0, taken)).slice(1, -1));
+      cols = readers.map((r) => column(r, from + taken));
     }
     if (taken) {
-      cols.forEach((c, k) => {
-        const target = this.values[k]!;
-        for (let i = 0; i < taken; i++) target.push(c[i]!);
-        this.pieces[k]!.push(pieces[k]!);
-      });
+      cols.forEach((c, k) => this.pieces[k]!.push(this.encode(c)));
       this.chars += added;
       this.rows += taken;
     }
     return taken;
   }
 
-  finish(): { data: FormattedData; json: string } {
-    const data: Record<string, JsonValue[]> = {};
-    this.columns.forEach((c, k) => (data[c.name] = this.values[k]!));
-    const json = `{${this.columns.map((c, k) => `${JSON.stringify(c.name)}:[${this.pieces[k]!.join(',')}]`).join(',')}}`;
-    return { data, json };
+  finish(): P[] {
+    const out: P[] = [];
+    this.columns.forEach((c, k) => {
+      out.push(this.encode(`${k ? '],' : '{'}${JSON.stringify(c.name)}:[`), ...this.pieces[k]!);
+    });
+    out.push(this.encode(this.columns.length ? ']}' : '{}'));
+    return out;
   }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Text formats: rows are written as text straight from the Arrow columns; the data is one string.
+// Text formats: rows are written as text straight from the Arrow columns; the data is one JSON string, escaped
+// batch by batch (JSON escaping is per character, so escaped pieces concatenate).
 
 interface TextFormat {
   head: string;
@@ -194,60 +232,53 @@ interface TextFormat {
   tail(rows: number): string;
 }
 
-class TextWriter implements TableWriter {
+class TextWriter<P> extends SlicedWriter<P> {
   rows = 0;
   chars: number;
-  private readonly raw: string[] = [];
-  private readonly escaped: string[] = [];
+  private readonly out: P[];
   constructor(
     private readonly format: TextFormat,
     private readonly budget: number,
+    private readonly encode: Encode<P>,
   ) {
-    this.raw.push(format.head);
-    this.escaped.push(escapeJson(format.head));
+    super();
+    const head = escapeJson(format.head);
+    this.out = [encode(`"${head}`)];
     // The closing text is short and known in size within a few characters: reserve the empty-table form's size.
-    this.chars = 2 + this.escaped[0]!.length + escapeJson(format.tail(1)).length;
+    this.chars = 2 + head.length + escapeJson(format.tail(1)).length;
   }
 
-  write(batch: RecordBatch): number {
-    const readers = readersOf(batch);
-    const n = batch.numRows;
+  protected slice(readers: ColumnReader[], from: number, to: number): number {
     const parts: string[] = [];
-    for (let i = 0; i < n; i++) this.format.row(readers, i, this.rows + i, parts);
-    let piece = parts.join('');
-    let escaped = escapeJson(piece);
-    let taken = n;
+    for (let i = from; i < to; i++) this.format.row(readers, i, this.rows + i - from, parts);
+    let escaped = escapeJson(parts.join(''));
+    let taken = to - from;
     if (this.chars + escaped.length > this.budget) {
       taken = 0;
       const kept: string[] = [];
       let used = this.chars;
-      for (let i = 0; i < n; i++) {
+      for (let i = from; i < to; i++) {
         const one: string[] = [];
-        this.format.row(readers, i, this.rows + i, one);
-        const r = one.join('');
-        const e = escapeJson(r).length;
-        if (used + e > this.budget) break;
-        used += e;
-        kept.push(r);
+        this.format.row(readers, i, this.rows + i - from, one);
+        const e = escapeJson(one.join(''));
+        if (used + e.length > this.budget) break;
+        used += e.length;
+        kept.push(e);
         taken++;
       }
-      piece = kept.join('');
-      escaped = escapeJson(piece);
+      escaped = kept.join('');
     }
     if (taken) {
-      this.raw.push(piece);
-      this.escaped.push(escaped);
+      this.out.push(this.encode(escaped));
       this.chars += escaped.length;
       this.rows += taken;
     }
     return taken;
   }
 
-  finish(): { data: FormattedData; json: string } {
-    const tail = this.format.tail(this.rows);
-    this.raw.push(tail);
-    this.escaped.push(escapeJson(tail));
-    return { data: this.raw.join(''), json: `"${this.escaped.join('')}"` };
+  finish(): P[] {
+    this.out.push(this.encode(`${escapeJson(this.format.tail(this.rows))}"`));
+    return this.out;
   }
 }
 
@@ -304,6 +335,7 @@ function csv(columns: FormatColumn[]): TextFormat {
   );
   const header =
     columns.map((c) => (/[",\r\n]|^\s|\s$/.test(c.name) ? quote(c.name) : c.name)).join(',') + '\n';
+  const plain = columns.map((c) => KNOWN_TYPES.has(c.type)); // numbers, booleans, times: never quoted
   return {
     head: header,
     row(readers, i, _index, out) {
@@ -314,7 +346,8 @@ function csv(columns: FormatColumn[]): TextFormat {
           if (textual[c]) {
             if (s.includes('"')) out.push(quote(s));
             else out.push('"', s, '"');
-          } else out.push(needsQuote.test(s) ? quote(s) : s);
+          } else if (plain[c]) out.push(s);
+          else out.push(needsQuote.test(s) ? quote(s) : s);
         }
         out.push(c === last ? '\n' : ',');
       }

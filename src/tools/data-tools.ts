@@ -4,10 +4,10 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { listPipPackages } from '../deephaven/pip-packages.js';
 import { ScriptTransportError, runScript } from '../deephaven/script-runner.js';
-import { metaRows, openTable, readTableData } from '../deephaven/table-access.js';
+import { metaRows, openTable, readTableData, type TableData } from '../deephaven/table-access.js';
 import { listTables } from '../deephaven/variables.js';
 import type { FormatColumn } from '../formats/arrow-columns.js';
-import { ALL_FORMAT_NAMES, resolveFormat } from '../formats/table-formats.js';
+import { ALL_FORMAT_NAMES, resolveFormat, type Encode } from '../formats/table-formats.js';
 import { NOTE_RESERVE, checkReadRequest, truncationNote } from './table-read-request.js';
 import type { AppState } from '../server/app-state.js';
 import { maxResponseChars, operationTimeoutMs, scriptTimeoutMs } from '../sessions/limits.js';
@@ -15,7 +15,8 @@ import { withConnection } from '../sessions/with-connection.js';
 import { InvalidRequestError, TransportError, UserError, errorMessage } from '../util/errors.js';
 import { Mutex } from '../util/mutex.js';
 import { withTimeout } from '../util/timeout.js';
-import { READ_ONLY, SerializedResult, defineTool } from './tool-kit.js';
+import { READ_ONLY, TextResult, defineTool } from './tool-kit.js';
+import { splicerOf, wireEncode } from '../server/spliced-stdio.js';
 import { quote } from '../util/quote.js';
 
 const SESSION_ID = z.string().describe("Session id from sessions_list, e.g. 'community:dynamic:my-worker'");
@@ -236,21 +237,10 @@ export function registerDataTools(server: McpServer, state: AppState): void {
           .nullish()
           .describe('Sort keys, first key first: "Col" ascending, "-Col" descending'),
       },
-      output: {
-        format: z.string(),
-        schema: z.array(z.object({ name: z.string(), type: z.string() })),
-        row_count: z.number().int(),
-        total_rows: z.number().int(),
-        offset: z.number().int(),
-        next_offset: z.number().int().optional(),
-        is_complete: z.boolean(),
-        truncation_note: z.string().optional(),
-        data: z.unknown(),
-        table_name: z.string(),
-      },
+      // No outputSchema: the answer is text only, like the reference's (docs/tools.md, "Tokens").
       annotations: READ_ONLY,
     },
-    async ({ session_id, table_name, max_rows, head, format, offset, columns, filters, sort }) => {
+    async ({ session_id, table_name, max_rows, head, format, offset, columns, filters, sort }, extra) => {
       // Everything is checked before anything is fetched.
       let fmt;
       try {
@@ -275,39 +265,45 @@ export function registerDataTools(server: McpServer, state: AppState): void {
           data: null,
           table_name,
         }).length;
-      const r = await withConnection(
-        s,
-        (c) =>
-          readTableData(c, table_name, {
-            maxRows: req.maxRows,
-            head,
-            offset: req.offset,
-            columns: req.columns,
-            filters: req.filters,
-            sort: req.sort,
-            format: fmt,
-            maxChars: (cols) => Math.max(0, maxChars - envelope(cols)),
-            timeoutMs: operationTimeoutMs(),
-          }),
-        { retry: true },
-      );
-      const shown = req.offset + r.rowCount;
-      const note = truncationNote({ ...r, head, offset: req.offset, maxRows: max_rows, maxChars });
-      const meta = {
-        success: true,
-        format: fmt,
-        schema: r.columns,
-        row_count: r.rowCount,
-        total_rows: r.totalRows,
+      const options = {
+        maxRows: req.maxRows,
+        head,
         offset: req.offset,
-        ...(shown < r.totalRows ? { next_offset: shown } : {}),
-        is_complete: r.rowCount === r.totalRows,
-        ...(note ? { truncation_note: note } : {}),
+        columns: req.columns,
+        filters: req.filters,
+        sort: req.sort,
+        format: fmt,
+        maxChars: (cols: FormatColumn[]) => Math.max(0, maxChars - envelope(cols)),
+        timeoutMs: operationTimeoutMs(),
       };
-      // The rows go once into the text (as the reference's JSON) and once into structuredContent (see
-      // docs/tools.md, "Tokens"): the text is assembled from the JSON written while reading, not re-serialized.
-      const text = `${JSON.stringify(meta).slice(0, -1)},"data":${r.json},"table_name":${JSON.stringify(table_name)}}`;
-      return new SerializedResult({ ...meta, data: r.data, table_name }, text);
+      // The reference's JSON (compact) around the data's JSON, which was written while reading: never
+      // serialized again. On stdio the answer is written as wire bytes as the rows are read (it never exists as
+      // one string); other transports get the text itself.
+      const answer = <P>(r: TableData<P>, encode: Encode<P>): P[] => {
+        const shown = req.offset + r.rowCount;
+        const note = truncationNote({ ...r, head, offset: req.offset, maxRows: max_rows, maxChars });
+        const meta = {
+          success: true,
+          format: fmt,
+          schema: r.columns,
+          row_count: r.rowCount,
+          total_rows: r.totalRows,
+          offset: req.offset,
+          ...(shown < r.totalRows ? { next_offset: shown } : {}),
+          is_complete: r.rowCount === r.totalRows,
+          ...(note ? { truncation_note: note } : {}),
+        };
+        const opening = `${JSON.stringify(meta).slice(0, -1)},"data":`;
+        const closing = `,"table_name":${JSON.stringify(table_name)}}`;
+        return [encode(opening), ...r.pieces, encode(closing)];
+      };
+      const read = <P>(encode: Encode<P>): Promise<P[]> =>
+        withConnection(s, async (c) => answer(await readTableData(c, table_name, options, encode), encode), {
+          retry: true,
+        });
+      const splicer = splicerOf(server.server.transport);
+      if (splicer) return new TextResult(splicer.hold(await read(wireEncode), extra.signal));
+      return new TextResult((await read((t: string) => t)).join(''));
     },
   );
 

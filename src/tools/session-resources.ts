@@ -1,6 +1,6 @@
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Resource } from '@modelcontextprotocol/sdk/types.js';
-import { readTableData } from '../deephaven/table-access.js';
+import { dataOf, readTableData } from '../deephaven/table-access.js';
 import { listTables } from '../deephaven/variables.js';
 import type { AppState } from '../server/app-state.js';
 import type { CommunitySession } from '../sessions/community-session.js';
@@ -96,7 +96,7 @@ export function registerSessionResources(server: McpServer, state: AppState): vo
           {
             uri: uri.href,
             mimeType: 'text/csv',
-            text: r.data as string,
+            text: dataOf(r) as string,
             _meta: {
               'dh-mcp/table': {
                 row_count: r.rowCount,

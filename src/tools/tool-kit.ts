@@ -18,25 +18,18 @@ export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
  * and as structuredContent checked against the tool's outputSchema. Errors also set the protocol's isError.
  */
 export function okResult<T extends Record<string, unknown>>(data: T): CallToolResult {
-  if (data instanceof SerializedResult) return data.toResult();
+  if (data instanceof TextResult) return { content: [{ type: 'text', text: data.text }] };
   const body = { success: true, ...data };
   return { content: [{ type: 'text', text: JSON.stringify(body) }], structuredContent: body };
 }
 
 /**
- * A success result whose JSON text the tool wrote itself (large answers: it is built piece by piece while the
- * data is read, instead of serializing the whole object once more). `text` must be JSON.stringify(body).
+ * A success answer that is text only: the reference's JSON, written by the tool itself (large answers, built
+ * piece by piece while the data is read), for a tool without an outputSchema (see docs/tools.md, "Tokens").
  */
-export class SerializedResult {
+export class TextResult {
   [key: string]: unknown;
-  constructor(
-    readonly body: Record<string, unknown>,
-    readonly text: string,
-  ) {}
-
-  toResult(): CallToolResult {
-    return { content: [{ type: 'text', text: this.text }], structuredContent: this.body };
-  }
+  constructor(readonly text: string) {}
 }
 
 export function errorResult(message: string): CallToolResult {
@@ -72,7 +65,8 @@ interface ToolSpec<I extends z.ZodRawShape, O extends z.ZodRawShape> {
   title: string;
   description: string;
   input: I;
-  output: O;
+  /** The success fields; none for a tool that answers with text only (no outputSchema, no structuredContent). */
+  output?: O;
   annotations: ToolAnnotations;
 }
 
@@ -144,7 +138,7 @@ export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
       title: spec.title,
       description: spec.description,
       inputSchema: spec.input,
-      outputSchema: outputSchema(spec.output),
+      ...(spec.output ? { outputSchema: outputSchema(spec.output) } : {}),
       annotations: { title: spec.title, ...spec.annotations },
     },
     cb as unknown as Parameters<McpServer['registerTool']>[2],

@@ -25,6 +25,7 @@ export interface FlightEndpoint {
 export type FlightDataStream = grpc.ClientReadableStream<Buffer>;
 
 const FLIGHT_DO_GET = '/arrow.flight.protocol.FlightService/DoGet';
+const FLOW_CONTROL_WINDOW = 8 * 1024 * 1024;
 
 /**
  * One gRPC channel and one Deephaven session on a worker, for table operations and Arrow Flight reads. It
@@ -55,6 +56,9 @@ export class FlightSession {
       'grpc.max_send_message_length': -1,
       // One channel per worker: never share sub-channels with another session's client.
       'grpc.use_local_subchannel_pool': 1,
+      // HTTP/2 flow control: Node's default 64 KiB window makes the worker wait for a window update every 64 KiB
+      // of a DoGet; a larger window lets it stream (it bounds what may arrive past a size cap, too).
+      'grpc-node.flow_control_window': FLOW_CONTROL_WINDOW,
     });
   }
 

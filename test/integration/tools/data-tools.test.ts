@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { PACKAGE_ROOT } from '../../../src/util/paths.js';
 import { ALL_FORMAT_NAMES } from '../../../src/formats/table-formats.js';
 import { golden } from '../../helpers/golden.js';
 import { call, inMemoryServer, writeConfig } from '../../helpers/mcp.js';
@@ -15,6 +17,7 @@ let py: TestWorker;
 let groovy: TestWorker;
 let mcp: Awaited<ReturnType<typeof inMemoryServer>>;
 let client: Client;
+let configFile: string;
 const PY = 'community:config:py';
 const GROOVY = 'community:config:groovy';
 
@@ -24,17 +27,16 @@ beforeAll(async () => {
     startVenvWorker({ auth: 'ANONYMOUS', language: 'groovy' }),
   ]);
   process.env.DH_DATA_TEST_PSK = py.token;
-  mcp = await inMemoryServer(
-    await writeConfig({
-      security: { community: { script_path_allowed_dirs: [scriptDir] } },
-      community: {
-        sessions: {
-          py: { host: '127.0.0.1', port: py.port, auth_type: 'PSK', auth_token_env_var: 'DH_DATA_TEST_PSK' },
-          groovy: { host: '127.0.0.1', port: groovy.port, auth_type: 'Anonymous' },
-        },
+  configFile = await writeConfig({
+    security: { community: { script_path_allowed_dirs: [scriptDir] } },
+    community: {
+      sessions: {
+        py: { host: '127.0.0.1', port: py.port, auth_type: 'PSK', auth_token_env_var: 'DH_DATA_TEST_PSK' },
+        groovy: { host: '127.0.0.1', port: groovy.port, auth_type: 'Anonymous' },
       },
-    }),
-  );
+    },
+  });
+  mcp = await inMemoryServer(configFile);
   client = mcp.client;
   // A table on the Groovy worker that several tests read, so none depends on another having run first.
   await run(GROOVY, 'gt = emptyTable(4).update("X = i * 2")');
@@ -289,6 +291,52 @@ describe('session_table_data formats (golden outputs)', () => {
       { name: 'Value', type: 'double' },
       { name: 'Empty', type: 'java.lang.String' },
     ]);
+  });
+
+  it('over stdio (the answer written as wire bytes) every format reads exactly as in-process', async () => {
+    // More rows than one written slice, with text to escape (quotes, a backslash, a line break) and nulls.
+    await run(
+      PY,
+      String.raw`from deephaven import new_table
+from deephaven.column import string_col, int_col, double_col
+n = 30000
+big_mixed = new_table([int_col("I", list(range(n))), double_col("D", [i / 7 for i in range(n)]), string_col("S", [None if i % 5 == 0 else f's|"\\ {i}\n' for i in range(n)])])`,
+    );
+    // The whole table in one answer, on both servers (the cap is read at each call).
+    const cap = process.env.DH_MCP_MAX_RESPONSE_CHARS;
+    process.env.DH_MCP_MAX_RESPONSE_CHARS = '5000000';
+    const stdio = new Client({ name: 'stdio-test', version: '1' });
+    await stdio.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [path.join(PACKAGE_ROOT, 'dist', 'cli', 'systems-server.js')],
+        env: { ...(process.env as Record<string, string>), DH_MCP_CONFIG_FILE: configFile },
+        stderr: 'ignore',
+      }),
+    );
+    try {
+      for (const format of ALL_FORMAT_NAMES)
+        for (const [table_name, max_rows] of [
+          ['golden', 1000],
+          ['big_mixed', 30000],
+        ] as const) {
+          const args = { session_id: PY, table_name, format, max_rows };
+          const [a, b] = await Promise.all([
+            stdio.callTool({ name: 'session_table_data', arguments: args }),
+            client.callTool({ name: 'session_table_data', arguments: args }),
+          ]);
+          expect(a.structuredContent).toBeUndefined();
+          expect(a.content).toEqual(b.content);
+          expect(JSON.parse((a.content as Array<{ text: string }>)[0]!.text)).toMatchObject({
+            success: true,
+            row_count: table_name === 'golden' ? 3 : 30000,
+          });
+        }
+    } finally {
+      await stdio.close();
+      if (cap === undefined) delete process.env.DH_MCP_MAX_RESPONSE_CHARS;
+      else process.env.DH_MCP_MAX_RESPONSE_CHARS = cap;
+    }
   });
 
   it('an unknown format fails before anything is fetched, listing the valid ones', async () => {

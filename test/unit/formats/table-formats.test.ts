@@ -25,17 +25,20 @@ import {
   type DataType,
 } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { columnsOf } from '../../../src/formats/arrow-columns.js';
+import { columnsOf, readersOf } from '../../../src/formats/arrow-columns.js';
+import { wireEncode } from '../../../src/server/spliced-stdio.js';
 import {
   ALL_FORMAT_NAMES,
   TABLE_FORMATS,
   formatBatches,
+  formatJson,
   resolveFormat,
   tableWriter,
 } from '../../../src/formats/table-formats.js';
 
 // Record batches shaped the way a Deephaven worker sends them over Flight (Arrow type + deephaven:type metadata).
 const GOLDEN = path.join(import.meta.dirname, 'golden');
+const asText = (s: string): string => s;
 
 interface Col {
   name: string;
@@ -232,28 +235,85 @@ describe.each(TABLE_FORMATS)('%s', (format) => {
 
   it('its JSON text is exactly JSON.stringify of its data, across batches', () => {
     const columns = columnsOf(ALL_TYPES.schema.fields);
-    const w = tableWriter(format, columns, Number.MAX_SAFE_INTEGER);
+    const w = tableWriter(format, columns, Number.MAX_SAFE_INTEGER, asText);
     w.write(ALL_TYPES);
     w.write(ALL_TYPES);
-    const { data, json } = w.finish();
-    expect(json).toBe(JSON.stringify(data));
+    const json = w.finish().join('');
+    expect(json).toBe(JSON.stringify(JSON.parse(json)));
+    expect(w.chars).toBe(json.length);
     expect(w.rows).toBe(6);
+    // The JSON formats, against values built the slow way: one object per row from each cell's JSON value.
+    const rows = [ALL_TYPES, ALL_TYPES].flatMap((b) => {
+      const readers = readersOf(b);
+      return Array.from({ length: b.numRows }, (_, i) =>
+        Object.fromEntries(columns.map((c, k) => [c.name, readers[k]!.json(i)])),
+      );
+    });
+    if (format === 'json-row') expect(json).toBe(JSON.stringify(rows));
+    if (format === 'json-column')
+      expect(json).toBe(
+        JSON.stringify(Object.fromEntries(columns.map((c) => [c.name, rows.map((r) => r[c.name])]))),
+      );
+  });
+
+  it('its pieces, escaped one by one for the wire, are the escaped text', () => {
+    const columns = columnsOf(GOLDEN_BATCH.schema.fields);
+    const text = tableWriter(format, columns, Number.MAX_SAFE_INTEGER, asText);
+    const wire = tableWriter(format, columns, Number.MAX_SAFE_INTEGER, wireEncode);
+    for (const w of [text, wire]) for (let k = 0; k < 3; k++) w.write(GOLDEN_BATCH);
+    const json = text.finish().join('');
+    expect(Buffer.concat(wire.finish()).toString('utf8')).toBe(JSON.stringify(json).slice(1, -1));
   });
 
   it('stops at the character budget, counting the JSON that is sent', () => {
     const columns = columnsOf(GOLDEN_BATCH.schema.fields);
-    const full = tableWriter(format, columns, Number.MAX_SAFE_INTEGER);
+    const full = tableWriter(format, columns, Number.MAX_SAFE_INTEGER, asText);
     for (let k = 0; k < 10; k++) full.write(GOLDEN_BATCH);
-    const budget = Math.floor(full.finish().json.length / 2);
-    const w = tableWriter(format, columns, budget);
+    const budget = Math.floor(full.finish().join('').length / 2);
+    const w = tableWriter(format, columns, budget, asText);
     let stopped = false;
     for (let k = 0; k < 10 && !stopped; k++) stopped = w.write(GOLDEN_BATCH) < GOLDEN_BATCH.numRows;
-    const { json, data } = w.finish();
+    const json = w.finish().join('');
     expect(stopped).toBe(true);
     expect(json.length).toBeLessThanOrEqual(budget);
-    expect(json).toBe(JSON.stringify(data));
+    expect(json).toBe(JSON.stringify(JSON.parse(json)));
     expect(w.rows).toBeGreaterThan(5);
     expect(w.rows).toBeLessThan(30);
+  });
+});
+
+describe('large batches', () => {
+  // More rows than one slice of the writers, with text that needs escaping every few rows.
+  const n = 20_000;
+  const BIG = batchOf([
+    { name: 'N', java: 'int', type: new Int32(), values: Array.from({ length: n }, (_, i) => i) },
+    {
+      name: 'S',
+      java: 'java.lang.String',
+      type: new Utf8(),
+      values: Array.from({ length: n }, (_, i) => (i % 7 ? `s${i}` : i % 3 ? null : `q"${i}\n|`)),
+    },
+  ]);
+  const columns = columnsOf(BIG.schema.fields);
+
+  it.each(TABLE_FORMATS)('%s: one batch reads as the same rows cut into other batches', (format) => {
+    const whole = formatJson(format, columns, [BIG]);
+    const cut = formatJson(format, columns, [BIG.slice(0, 5), BIG.slice(5, 12_000), BIG.slice(12_000)]);
+    expect(cut).toBe(whole);
+    expect(whole).toBe(JSON.stringify(JSON.parse(whole)));
+  });
+
+  it.each(TABLE_FORMATS)('%s: the budget stops a large batch inside a slice', (format) => {
+    const whole = formatJson(format, columns, [BIG]);
+    const budget = Math.floor(whole.length * 0.6);
+    const w = tableWriter(format, columns, budget, asText);
+    const taken = w.write(BIG);
+    const json = w.finish().join('');
+    expect(taken).toBeGreaterThan(8192);
+    expect(taken).toBeLessThan(n);
+    expect(w.rows).toBe(taken);
+    expect(json.length).toBeLessThanOrEqual(budget);
+    expect(json).toBe(formatJson(format, columns, [BIG.slice(0, taken)]));
   });
 });
 
