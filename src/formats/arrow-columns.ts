@@ -325,6 +325,14 @@ export function readerFor(data: Data, javaType: string): ColumnReader {
       const d = doubles[i]!;
       return Number.isFinite(d) ? String(d) : `"${String(d)}"`;
     };
+  } else if (type.typeId === Type.Int && type.bitWidth === 64) {
+    const r = int64Reader(data);
+    const token = (i: number): string => {
+      const n = r.num(i);
+      return n === undefined ? `"${r.big(i)}"` : String(n);
+    };
+    text = (i) => (isNull(i) ? null : (r.num(i) ?? r.big(i)).toString());
+    jsonText = (i) => (isNull(i) ? 'null' : token(i));
   } else if (type.typeId === Type.Bool) {
     text = (i) => (isNull(i) ? null : values(i) ? 'true' : 'false');
     jsonText = (i) => (isNull(i) ? 'null' : values(i) ? 'true' : 'false');
