@@ -1,7 +1,10 @@
 // session_table_data side by side with the Python reference (deephaven-mcp 1.1.4) on the same worker and table, in
 // one run. Per format and table size: median of N calls for each server, ratio ours/reference, our server's peak
-// RSS (VmHWM of a fresh server process per format), and what the client receives (text + structuredContent).
-// Also: characters per 1,000 rows per format, and the default-cap case.
+// RSS (VmHWM of a fresh server process per format, absolute and over its warm idle RSS), and what the client
+// receives (text + structuredContent). Also: characters per 1,000 rows per format, and the default-cap case (ours
+// at DH_MCP_MAX_RESPONSE_CHARS 200,000 with max_rows null; the reference asked for the rows we returned). Every
+// table is read once in full before anything is timed (a cold worker's first read is slow). --cpu-prof DIR writes
+// a CPU profile of each of our server processes.
 //
 // The reference is installed into a bench venv (pip install deephaven-mcp==1.1.4) under the cache dir; it reads
 // the same worker as a static session (its session_creation.defaults.python_venv_path points at our provisioned
@@ -198,136 +201,113 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   await client.close();
 }
 
-const rows = [];
-for (const size of SIZES) {
-  const table = `bench_${size}`;
-  const args = (format) => ({ session_id: SESSION, table_name: table, max_rows: size, format });
-  for (const format of FORMATS) {
-    const o = await ours({ DH_MCP_MAX_RESPONSE_CHARS: '2000000000' });
-    await call(o.client, 'session_table_data', { ...args('csv'), max_rows: 1 });
-    const warmRss = procKb(o.pid, 'VmRSS');
-    const ourRuns = [];
-    let ourReceived = 0;
-    let ourRows = 0;
-    let ourText = 0;
-    let ourStructured = 0;
+/**
+ * One row of the table: both servers read the same rows of one table in one format, each a fresh process, both
+ * warmed by a one-row read first so the reads alone are timed, their calls alternating (ours, the reference's,
+ * ours, ...) so both meet the worker in the same state. `ourArgs` sets our call's max_rows, `refArgs(rows we
+ * returned)` the reference's; `ourEnv` sets our size cap.
+ */
+async function measure({ label, table, format, ourArgs, refArgs, ourEnv }) {
+  const base = { session_id: SESSION, table_name: table, format };
+  const o = await ours(ourEnv);
+  await call(o.client, 'session_table_data', { ...base, format: 'csv', max_rows: 1 });
+  const warmRss = procKb(o.pid, 'VmRSS');
+  // Our first read tells how many rows the reference is asked for (the default-cap case).
+  const first = await call(o.client, 'session_table_data', { ...base, ...ourArgs });
+  const refCall = { ...base, ...refArgs(first.body.row_count) };
+  let ref;
+  if (!opts['skip-reference']) {
+    ref = await reference(refCall.max_rows * 5 > 1_000_000);
+    await call(ref.client, 'session_table_data', { ...base, format: 'csv', max_rows: 1 });
+  }
+  const ourRuns = [first.ms];
+  const refRuns = [];
+  let last = first;
+  let refLast;
+  try {
     for (let k = 0; k < RUNS; k++) {
-      const r = await call(o.client, 'session_table_data', args(format));
-      ourRuns.push(r.ms);
-      ourReceived = r.received;
-      ourText = r.textChars;
-      ourStructured = r.structuredChars;
-      ourRows = r.body.row_count;
-    }
-    const peak = hwm(o.pid);
-    await o.client.close();
-    console.error(
-      JSON.stringify({
-        rows: size,
-        format,
-        ours_ms: Math.round(median(ourRuns)),
-        peak_rss_mb: Math.round(peak),
-      }),
-    );
-    let refMs;
-    let refReceived;
-    let refText;
-    let refStructured;
-    if (!opts['skip-reference']) {
-      // A fresh reference process per format, like ours: its session is not kept alive while ours runs.
-      const ref = await reference(size * 5 > 1_000_000);
-      try {
-        // Connect and open the data path first (both servers alike): time the reads alone.
-        await call(ref.client, 'session_table_data', { ...args('csv'), max_rows: 1 });
-        const refRuns = [];
-        for (let k = 0; k < RUNS; k++) {
-          const r = await call(ref.client, 'session_table_data', args(format));
-          refRuns.push(r.ms);
-          refReceived = r.received;
-          refText = r.textChars;
-          refStructured = r.structuredChars;
-        }
-        refMs = median(refRuns);
-      } catch (e) {
-        console.error(`reference failed on ${format} at ${size} rows: ${e.message}`);
-      } finally {
-        await ref.client.close();
+      if (ref) {
+        refLast = await call(ref.client, 'session_table_data', refCall);
+        refRuns.push(refLast.ms);
+      }
+      if (k < RUNS - 1) {
+        last = await call(o.client, 'session_table_data', { ...base, ...ourArgs });
+        ourRuns.push(last.ms);
       }
     }
-    const ourMs = median(ourRuns);
-    const row = {
-      rows: size,
-      format,
-      ours_ms: Math.round(ourMs),
-      reference_ms: refMs === undefined ? undefined : Math.round(refMs),
-      ratio: refMs === undefined ? undefined : Number((ourMs / refMs).toFixed(2)),
-      our_peak_rss_mb: Math.round(peak),
-      our_rss_delta_mb: Math.round(peak - warmRss),
-      our_text_chars: ourText,
-      our_structured_chars: ourStructured,
-      reference_text_chars: refText,
-      reference_structured_chars: refStructured,
-      our_warm_rss_mb: Math.round(warmRss),
-      our_received_mb: Number((ourReceived / 1e6).toFixed(1)),
-      rss_over_response: Number((peak / (ourReceived / 1048576)).toFixed(2)),
-      growth_over_response: Number(((peak - warmRss) / (ourReceived / 1048576)).toFixed(2)),
-      reference_received_mb: refReceived === undefined ? undefined : Number((refReceived / 1e6).toFixed(1)),
-      our_chars_per_1000_rows: Math.round((ourReceived / ourRows) * 1000),
-      reference_chars_per_1000_rows:
-        refReceived === undefined ? undefined : Math.round((refReceived / size) * 1000),
-    };
-    rows.push(row);
-    console.error(JSON.stringify(row));
+  } catch (e) {
+    console.error(`failed on ${format} (${label}): ${e.message}`);
+  } finally {
+    await ref?.client.close();
   }
+  const peak = hwm(o.pid);
+  await o.client.close();
+  const refMs = refRuns.length === RUNS ? median(refRuns) : undefined;
+  const ourMs = median(ourRuns);
+  const response = last.received / 1048576;
+  const row = {
+    label,
+    format,
+    rows: last.body.row_count,
+    ours_ms: Math.round(ourMs),
+    reference_ms: refMs === undefined ? undefined : Math.round(refMs),
+    ratio: refMs === undefined ? undefined : Number((ourMs / refMs).toFixed(2)),
+    our_peak_rss_mb: Math.round(peak),
+    our_warm_rss_mb: Math.round(warmRss),
+    our_rss_delta_mb: Math.round(peak - warmRss),
+    rss_over_response: Number((peak / response).toFixed(2)),
+    growth_over_response: Number(((peak - warmRss) / response).toFixed(2)),
+    our_text_chars: last.textChars,
+    our_structured_chars: last.structuredChars,
+    reference_text_chars: refLast?.textChars,
+    reference_structured_chars: refLast?.structuredChars,
+    our_chars_per_1000_rows: Math.round((last.received / last.body.row_count) * 1000),
+    reference_chars_per_1000_rows: refLast && Math.round((refLast.received / refLast.body.row_count) * 1000),
+  };
+  console.error(JSON.stringify(row));
+  return row;
 }
 
-// The default cap (200,000 characters): what an assistant gets by default from a big table.
-const defaults = [];
-{
-  const o = await ours();
-  await call(o.client, 'session_table_data', {
-    session_id: SESSION,
-    table_name: `bench_${SIZES[0]}`,
-    max_rows: 1,
-  });
-  for (const format of FORMATS) {
-    const r = await call(o.client, 'session_table_data', {
-      session_id: SESSION,
-      table_name: `bench_${SIZES[0]}`,
-      max_rows: null,
+const rows = [];
+for (const size of SIZES)
+  for (const format of FORMATS)
+    rows.push(
+      await measure({
+        label: String(size),
+        table: `bench_${size}`,
+        format,
+        ourArgs: { max_rows: size },
+        refArgs: () => ({ max_rows: size }),
+        ourEnv: { DH_MCP_MAX_RESPONSE_CHARS: '2000000000' }, // the size cap lifted
+      }),
+    );
+// The default cap (DH_MCP_MAX_RESPONSE_CHARS 200,000): what an assistant gets from max_rows=null on a big table.
+// The reference has no character cap: it is asked for the rows we returned.
+for (const format of FORMATS)
+  rows.push(
+    await measure({
+      label: 'default cap',
+      table: `bench_${SIZES[0]}`,
       format,
-    });
-    defaults.push({
-      format,
-      ms: Math.round(r.ms),
-      rows: r.body.row_count,
-      is_complete: r.body.is_complete,
-      text_chars: r.textChars,
-      structured_chars: r.structuredChars,
-    });
-  }
-  await o.client.close();
-}
+      ourArgs: { max_rows: null },
+      refArgs: (n) => ({ max_rows: n }),
+      ourEnv: {},
+    }),
+  );
 await worker.stop();
 
 const fmt = (v) => (v === undefined ? '-' : String(v));
-const mb = (chars) => (chars === undefined ? '-' : (chars / 1e6).toFixed(1));
+const mb = (chars) => (chars === undefined ? '-' : (chars / 1e6).toFixed(2));
 console.log(
-  `session_table_data, ${RUNS} runs (median), both servers on one worker; RSS of our server: peak (VmHWM) and ` +
-    'peak minus the warm idle RSS; response in millions of characters, text + structuredContent',
+  `session_table_data, median of ${RUNS} calls per server, both servers on one worker, one fresh process per ` +
+    'row. RSS of our server: peak (VmHWM) and peak minus its RSS when warm and idle; response: millions of ' +
+    'characters the client received, text + structuredContent.',
 );
 console.log(
-  '| rows | format | ours ms | reference ms | ours/ref | our peak RSS MB | RSS delta MB | peak/response (delta/response) | our text + structured Mchars | ref text + structured Mchars | our chars/1k rows | ref chars/1k rows |',
+  '| case | format | rows | ours ms | reference ms | ours/ref | our peak RSS MB | RSS delta MB | peak/response (delta/response) | our Mchars text + structured | ref Mchars text + structured | our chars/1k rows | ref chars/1k rows |',
 );
-console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of rows)
   console.log(
-    `| ${r.rows} | ${r.format} | ${r.ours_ms} | ${fmt(r.reference_ms)} | ${fmt(r.ratio)} | ${r.our_peak_rss_mb} | ${r.our_rss_delta_mb} | ${r.rss_over_response} (${r.growth_over_response}) | ${mb(r.our_text_chars)} + ${mb(r.our_structured_chars)} | ${mb(r.reference_text_chars)} + ${mb(r.reference_structured_chars)} | ${r.our_chars_per_1000_rows} | ${fmt(r.reference_chars_per_1000_rows)} |`,
-  );
-console.log('\nDefault cap (DH_MCP_MAX_RESPONSE_CHARS=200000), max_rows=null, ours only:');
-console.log('| format | ms | rows | complete | text chars | structured chars |');
-console.log('| --- | --- | --- | --- | --- | --- |');
-for (const d of defaults)
-  console.log(
-    `| ${d.format} | ${d.ms} | ${d.rows} | ${d.is_complete} | ${d.text_chars} | ${d.structured_chars} |`,
+    `| ${r.label} | ${r.format} | ${r.rows} | ${r.ours_ms} | ${fmt(r.reference_ms)} | ${fmt(r.ratio)} | ${r.our_peak_rss_mb} | ${r.our_rss_delta_mb} | ${r.rss_over_response} (${r.growth_over_response}) | ${mb(r.our_text_chars)} + ${mb(r.our_structured_chars)} | ${mb(r.reference_text_chars)} + ${mb(r.reference_structured_chars)} | ${r.our_chars_per_1000_rows} | ${fmt(r.reference_chars_per_1000_rows)} |`,
   );

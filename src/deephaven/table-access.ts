@@ -1,12 +1,19 @@
 import type { dh as DhType } from '@deephaven/jsapi-types';
 import { columnsOf, type FormatColumn } from '../formats/arrow-columns.js';
-import { tableWriter, type Encode, type FormattedData, type TableFormat } from '../formats/table-formats.js';
+import {
+  TEXT,
+  tableWriter,
+  type Encoding,
+  type FormattedData,
+  type TableFormat,
+} from '../formats/table-formats.js';
 import { UserError } from '../util/errors.js';
 import { withTimeout } from '../util/timeout.js';
 import { queryTable, type SortKey } from './flight/table-query.js';
 import { listTables } from './variables.js';
 import type { WorkerConnection } from './worker-connection.js';
 import { quote } from '../util/quote.js';
+import { logger } from '../util/logger.js';
 
 /**
  * Opens a table by name; the error lists the tables that do exist. The caller closes it. Callers opening several
@@ -96,14 +103,15 @@ export async function readTableData<P>(
   conn: WorkerConnection,
   name: string,
   opts: ReadOptions,
-  encode: Encode<P>,
+  encoding: Encoding<P>,
 ): Promise<TableData<P>>;
 export async function readTableData<P>(
   conn: WorkerConnection,
   name: string,
   opts: ReadOptions,
-  encode: Encode<P> = ((s: string) => s) as unknown as Encode<P>,
+  encoding: Encoding<P> = TEXT as unknown as Encoding<P>,
 ): Promise<TableData<P>> {
+  const started = performance.now();
   const read = await withTimeout(
     queryTable(
       conn.flight(),
@@ -125,22 +133,45 @@ export async function readTableData<P>(
   try {
     const columns = columnsOf(read.schema.fields);
     const budget = typeof opts.maxChars === 'number' ? opts.maxChars : opts.maxChars(columns);
-    const writer = tableWriter(opts.format, columns, budget, encode);
+    const writer = tableWriter(opts.format, columns, budget, encoding);
     let sizeCapped = false;
     const deadline = Date.now() + opts.timeoutMs;
+    // Where the time goes (debug log): preparing on the worker, waiting for batches, formatting them.
+    const prepared = performance.now();
+    let waiting = 0;
+    let formatting = 0;
+    let batches = 0;
     for (;;) {
+      const t0 = performance.now();
       const next = await withTimeout(
         read.batches.next(),
         Math.max(1, deadline - Date.now()),
         `reading table '${name}'`,
       );
+      const t1 = performance.now();
+      waiting += t1 - t0;
       if (next.done) break;
-      if (writer.write(next.value) < next.value.numRows) {
+      batches++;
+      const taken = writer.write(next.value);
+      formatting += performance.now() - t1;
+      if (taken < next.value.numRows) {
         sizeCapped = true;
         break;
       }
     }
     const pieces = writer.finish();
+    logger.debug(
+      {
+        table: name,
+        format: opts.format,
+        rows: writer.rows,
+        batches,
+        prepareMs: Math.round(prepared - started),
+        waitMs: Math.round(waiting),
+        formatMs: Math.round(formatting),
+      },
+      'table read',
+    );
     const limitedBy = sizeCapped ? 'size' : read.wanted < read.totalRows ? 'max_rows' : undefined;
     return {
       columns,

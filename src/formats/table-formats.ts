@@ -1,6 +1,7 @@
 import type { RecordBatch } from 'apache-arrow';
 import type { JsonValue } from '../deephaven/json-values.js';
 import { readersOf, type ColumnReader, type FormatColumn } from './arrow-columns.js';
+import { ByteWriter, byteWritable, type ByteSink } from './byte-writer.js';
 
 export type { FormatColumn } from './arrow-columns.js';
 import { quote } from '../util/quote.js';
@@ -35,10 +36,18 @@ export function resolveFormat(requested: string): TableFormat {
 export type FormattedData = string | Record<string, JsonValue[]> | Array<Record<string, JsonValue>>;
 
 /**
- * What a writer does with each piece of JSON it completes: keep it as text (`(s) => s`), or turn it at once into
- * what will be sent (bytes escaped for a JSON string, say), so the whole answer never exists as one JS string.
+ * What a writer does with each piece of the data's JSON it completes: keep it as text (TEXT), or turn it at once
+ * into what will be sent (the wire form, escaped again for the JSON-RPC string that carries it), so the whole
+ * answer never exists as one JS string. `depth` is how many escapes the pieces carry beyond the JSON itself;
+ * `bytes` takes pieces the byte path wrote at that depth.
  */
-export type Encode<P> = (json: string) => P;
+export interface Encoding<P> extends ByteSink<P> {
+  depth: number;
+  text(json: string): P;
+  bytes(b: Buffer): P;
+}
+
+export const TEXT: Encoding<string> = { depth: 0, text: (s) => s, bytes: (b) => b.toString('utf8') };
 
 /**
  * Formats rows batch by batch under a character budget, as the JSON text of the data value (what the text block
@@ -59,8 +68,16 @@ export function tableWriter<P>(
   format: TableFormat,
   columns: FormatColumn[],
   budget: number,
-  encode: Encode<P>,
+  encode: Encoding<P>,
+  /** false: the string path even where the byte path applies (tests hold the two to the same output). */
+  bytePath = true,
 ): TableWriter<P> {
+  if (
+    bytePath &&
+    (format === 'csv' || format === 'json-row' || format === 'json-column') &&
+    byteWritable(columns)
+  )
+    return new ByteWriter(format, columns, budget, encode, csv(columns).head);
   switch (format) {
     case 'json-row':
       return new JsonRowWriter(columns, budget, encode);
@@ -71,11 +88,9 @@ export function tableWriter<P>(
   }
 }
 
-const asText: Encode<string> = (s) => s;
-
 /** The data's JSON text of whole batches (tests, small helper tables): no budget. */
 export function formatJson(format: TableFormat, columns: FormatColumn[], batches: RecordBatch[]): string {
-  const w = tableWriter(format, columns, Number.MAX_SAFE_INTEGER, asText);
+  const w = tableWriter(format, columns, Number.MAX_SAFE_INTEGER, TEXT);
   for (const b of batches) w.write(b);
   return w.finish().join('');
 }
@@ -127,11 +142,11 @@ class JsonRowWriter<P> extends SlicedWriter<P> {
   constructor(
     columns: FormatColumn[],
     private readonly budget: number,
-    private readonly encode: Encode<P>,
+    private readonly encoding: Encoding<P>,
   ) {
     super();
     this.keys = columns.map((c, k) => `${k ? ',' : '{'}${JSON.stringify(c.name)}:`);
-    this.out = [encode('[')];
+    this.out = [encoding.text('[')];
   }
 
   protected slice(readers: ColumnReader[], from: number, to: number): number {
@@ -148,7 +163,7 @@ class JsonRowWriter<P> extends SlicedWriter<P> {
     }
     const taken = i - from;
     if (taken) {
-      this.out.push(this.encode(piece));
+      this.out.push(this.encoding.text(piece));
       this.chars += piece.length;
       this.rows += taken;
     }
@@ -156,7 +171,7 @@ class JsonRowWriter<P> extends SlicedWriter<P> {
   }
 
   finish(): P[] {
-    this.out.push(this.encode(']'));
+    this.out.push(this.encoding.text(']'));
     return this.out;
   }
 }
@@ -169,7 +184,7 @@ class JsonColumnWriter<P> extends SlicedWriter<P> {
   constructor(
     private readonly columns: FormatColumn[],
     private readonly budget: number,
-    private readonly encode: Encode<P>,
+    private readonly encoding: Encoding<P>,
   ) {
     super();
     this.pieces = columns.map(() => []);
@@ -200,7 +215,7 @@ class JsonColumnWriter<P> extends SlicedWriter<P> {
       cols = readers.map((r) => column(r, from + taken));
     }
     if (taken) {
-      cols.forEach((c, k) => this.pieces[k]!.push(this.encode(c)));
+      cols.forEach((c, k) => this.pieces[k]!.push(this.encoding.text(c)));
       this.chars += added;
       this.rows += taken;
     }
@@ -210,9 +225,9 @@ class JsonColumnWriter<P> extends SlicedWriter<P> {
   finish(): P[] {
     const out: P[] = [];
     this.columns.forEach((c, k) => {
-      out.push(this.encode(`${k ? '],' : '{'}${JSON.stringify(c.name)}:[`), ...this.pieces[k]!);
+      out.push(this.encoding.text(`${k ? '],' : '{'}${JSON.stringify(c.name)}:[`), ...this.pieces[k]!);
     });
-    out.push(this.encode(this.columns.length ? ']}' : '{}'));
+    out.push(this.encoding.text(this.columns.length ? ']}' : '{}'));
     return out;
   }
 }
@@ -239,11 +254,11 @@ class TextWriter<P> extends SlicedWriter<P> {
   constructor(
     private readonly format: TextFormat,
     private readonly budget: number,
-    private readonly encode: Encode<P>,
+    private readonly encoding: Encoding<P>,
   ) {
     super();
     const head = escapeJson(format.head);
-    this.out = [encode(`"${head}`)];
+    this.out = [encoding.text(`"${head}`)];
     // The closing text is short and known in size within a few characters: reserve the empty-table form's size.
     this.chars = 2 + head.length + escapeJson(format.tail(1)).length;
   }
@@ -269,7 +284,7 @@ class TextWriter<P> extends SlicedWriter<P> {
       escaped = kept.join('');
     }
     if (taken) {
-      this.out.push(this.encode(escaped));
+      this.out.push(this.encoding.text(escaped));
       this.chars += escaped.length;
       this.rows += taken;
     }
@@ -277,7 +292,7 @@ class TextWriter<P> extends SlicedWriter<P> {
   }
 
   finish(): P[] {
-    this.out.push(this.encode(`${escapeJson(this.format.tail(this.rows))}"`));
+    this.out.push(this.encoding.text(`${escapeJson(this.format.tail(this.rows))}"`));
     return this.out;
   }
 }

@@ -4,6 +4,7 @@ import type { Readable, Writable } from 'node:stream';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { Encoding } from '../formats/table-formats.js';
 
 /**
  * A large tool answer (a table read: tens of megabytes) is written once, as the bytes that go on the wire, instead
@@ -23,6 +24,9 @@ export function wireEncode(text: string): Buffer {
   const b = Buffer.from(JSON.stringify(text), 'utf8');
   return b.subarray(1, b.length - 1);
 }
+
+/** Table data written in its wire form (see Encoding in src/formats/table-formats.ts). */
+export const WIRE: Encoding<Buffer> = { depth: 1, text: wireEncode, bytes: (b) => b };
 
 const STAND_IN = 'dh-mcp:spliced-text:';
 

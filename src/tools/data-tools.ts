@@ -7,7 +7,7 @@ import { ScriptTransportError, runScript } from '../deephaven/script-runner.js';
 import { metaRows, openTable, readTableData, type TableData } from '../deephaven/table-access.js';
 import { listTables } from '../deephaven/variables.js';
 import type { FormatColumn } from '../formats/arrow-columns.js';
-import { ALL_FORMAT_NAMES, resolveFormat, type Encode } from '../formats/table-formats.js';
+import { ALL_FORMAT_NAMES, TEXT, resolveFormat, type Encoding } from '../formats/table-formats.js';
 import { NOTE_RESERVE, checkReadRequest, truncationNote } from './table-read-request.js';
 import type { AppState } from '../server/app-state.js';
 import { maxResponseChars, operationTimeoutMs, scriptTimeoutMs } from '../sessions/limits.js';
@@ -16,7 +16,7 @@ import { InvalidRequestError, TransportError, UserError, errorMessage } from '..
 import { Mutex } from '../util/mutex.js';
 import { withTimeout } from '../util/timeout.js';
 import { READ_ONLY, TextResult, defineTool } from './tool-kit.js';
-import { splicerOf, wireEncode } from '../server/spliced-stdio.js';
+import { WIRE, splicerOf } from '../server/spliced-stdio.js';
 import { quote } from '../util/quote.js';
 
 const SESSION_ID = z.string().describe("Session id from sessions_list, e.g. 'community:dynamic:my-worker'");
@@ -279,7 +279,7 @@ export function registerDataTools(server: McpServer, state: AppState): void {
       // The reference's JSON (compact) around the data's JSON, which was written while reading: never
       // serialized again. On stdio the answer is written as wire bytes as the rows are read (it never exists as
       // one string); other transports get the text itself.
-      const answer = <P>(r: TableData<P>, encode: Encode<P>): P[] => {
+      const answer = <P>(r: TableData<P>, encoding: Encoding<P>): P[] => {
         const shown = req.offset + r.rowCount;
         const note = truncationNote({ ...r, head, offset: req.offset, maxRows: max_rows, maxChars });
         const meta = {
@@ -295,15 +295,19 @@ export function registerDataTools(server: McpServer, state: AppState): void {
         };
         const opening = `${JSON.stringify(meta).slice(0, -1)},"data":`;
         const closing = `,"table_name":${JSON.stringify(table_name)}}`;
-        return [encode(opening), ...r.pieces, encode(closing)];
+        return [encoding.text(opening), ...r.pieces, encoding.text(closing)];
       };
-      const read = <P>(encode: Encode<P>): Promise<P[]> =>
-        withConnection(s, async (c) => answer(await readTableData(c, table_name, options, encode), encode), {
-          retry: true,
-        });
+      const read = <P>(encoding: Encoding<P>): Promise<P[]> =>
+        withConnection(
+          s,
+          async (c) => answer(await readTableData(c, table_name, options, encoding), encoding),
+          {
+            retry: true,
+          },
+        );
       const splicer = splicerOf(server.server.transport);
-      if (splicer) return new TextResult(splicer.hold(await read(wireEncode), extra.signal));
-      return new TextResult((await read((t: string) => t)).join(''));
+      if (splicer) return new TextResult(splicer.hold(await read(WIRE), extra.signal));
+      return new TextResult((await read(TEXT)).join(''));
     },
   );
 

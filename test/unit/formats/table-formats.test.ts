@@ -26,19 +26,19 @@ import {
 } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { columnsOf, readersOf } from '../../../src/formats/arrow-columns.js';
-import { wireEncode } from '../../../src/server/spliced-stdio.js';
+import { WIRE } from '../../../src/server/spliced-stdio.js';
 import {
   ALL_FORMAT_NAMES,
   TABLE_FORMATS,
   formatBatches,
   formatJson,
   resolveFormat,
+  TEXT,
   tableWriter,
 } from '../../../src/formats/table-formats.js';
 
 // Record batches shaped the way a Deephaven worker sends them over Flight (Arrow type + deephaven:type metadata).
 const GOLDEN = path.join(import.meta.dirname, 'golden');
-const asText = (s: string): string => s;
 
 interface Col {
   name: string;
@@ -235,7 +235,7 @@ describe.each(TABLE_FORMATS)('%s', (format) => {
 
   it('its JSON text is exactly JSON.stringify of its data, across batches', () => {
     const columns = columnsOf(ALL_TYPES.schema.fields);
-    const w = tableWriter(format, columns, Number.MAX_SAFE_INTEGER, asText);
+    const w = tableWriter(format, columns, Number.MAX_SAFE_INTEGER, TEXT);
     w.write(ALL_TYPES);
     w.write(ALL_TYPES);
     const json = w.finish().join('');
@@ -258,8 +258,8 @@ describe.each(TABLE_FORMATS)('%s', (format) => {
 
   it('its pieces, escaped one by one for the wire, are the escaped text', () => {
     const columns = columnsOf(GOLDEN_BATCH.schema.fields);
-    const text = tableWriter(format, columns, Number.MAX_SAFE_INTEGER, asText);
-    const wire = tableWriter(format, columns, Number.MAX_SAFE_INTEGER, wireEncode);
+    const text = tableWriter(format, columns, Number.MAX_SAFE_INTEGER, TEXT);
+    const wire = tableWriter(format, columns, Number.MAX_SAFE_INTEGER, WIRE);
     for (const w of [text, wire]) for (let k = 0; k < 3; k++) w.write(GOLDEN_BATCH);
     const json = text.finish().join('');
     expect(Buffer.concat(wire.finish()).toString('utf8')).toBe(JSON.stringify(json).slice(1, -1));
@@ -267,10 +267,10 @@ describe.each(TABLE_FORMATS)('%s', (format) => {
 
   it('stops at the character budget, counting the JSON that is sent', () => {
     const columns = columnsOf(GOLDEN_BATCH.schema.fields);
-    const full = tableWriter(format, columns, Number.MAX_SAFE_INTEGER, asText);
+    const full = tableWriter(format, columns, Number.MAX_SAFE_INTEGER, TEXT);
     for (let k = 0; k < 10; k++) full.write(GOLDEN_BATCH);
     const budget = Math.floor(full.finish().join('').length / 2);
-    const w = tableWriter(format, columns, budget, asText);
+    const w = tableWriter(format, columns, budget, TEXT);
     let stopped = false;
     for (let k = 0; k < 10 && !stopped; k++) stopped = w.write(GOLDEN_BATCH) < GOLDEN_BATCH.numRows;
     const json = w.finish().join('');
@@ -306,7 +306,7 @@ describe('large batches', () => {
   it.each(TABLE_FORMATS)('%s: the budget stops a large batch inside a slice', (format) => {
     const whole = formatJson(format, columns, [BIG]);
     const budget = Math.floor(whole.length * 0.6);
-    const w = tableWriter(format, columns, budget, asText);
+    const w = tableWriter(format, columns, budget, TEXT);
     const taken = w.write(BIG);
     const json = w.finish().join('');
     expect(taken).toBeGreaterThan(8192);
@@ -315,6 +315,91 @@ describe('large batches', () => {
     expect(json.length).toBeLessThanOrEqual(budget);
     expect(json).toBe(formatJson(format, columns, [BIG.slice(0, taken)]));
   });
+});
+
+describe('byte path (csv, json-row, json-column of int, long, double, boolean and string columns)', () => {
+  const n = 20_000;
+  const MIXED = batchOf([
+    {
+      name: 'I',
+      java: 'int',
+      type: new Int32(),
+      values: Array.from({ length: n }, (_, i) => (i % 11 ? i - 9000 : null)),
+    },
+    {
+      name: 'L',
+      java: 'long',
+      type: new Int64(),
+      values: Array.from({ length: n }, (_, i) =>
+        i % 13 ? BigInt(i) * (i % 2 ? 1n : -1n) * 2n ** 50n : null,
+      ),
+    },
+    {
+      name: 'D',
+      java: 'double',
+      type: new Float64(),
+      values: Array.from({ length: n }, (_, i) => [i / 7, NaN, -Infinity, Infinity, -0, 1e21, null][i % 7]),
+    },
+    {
+      name: 'B',
+      java: 'java.lang.Boolean',
+      type: new Bool(),
+      values: Array.from({ length: n }, (_, i) => [true, false, null][i % 3]),
+    },
+    {
+      name: 'S "q"',
+      java: 'java.lang.String',
+      type: new Utf8(),
+      values: Array.from(
+        { length: n },
+        (_, i) => [`s${i}`, '', null, 'a"b', 'x\\y', 'l\nm', 'é✓', 'c,d', 'tab\t'][i % 9],
+      ),
+    },
+    {
+      name: 'Sh',
+      java: 'short',
+      type: new Int16(),
+      values: Array.from({ length: n }, (_, i) => (i % 5) - 2),
+    },
+  ]);
+  const columns = columnsOf(MIXED.schema.fields);
+  const parts = [MIXED.slice(0, 3), MIXED.slice(3, 9000), MIXED.slice(9000)];
+
+  it.each(['csv', 'json-row', 'json-column'] as const)('%s: writes what the string path writes', (format) => {
+    for (const encoding of [TEXT, WIRE] as const) {
+      const out = (bytePath: boolean): string => {
+        const w = tableWriter(format, columns, Number.MAX_SAFE_INTEGER, encoding as typeof TEXT, bytePath);
+        for (const b of parts) w.write(b);
+        const pieces = w.finish() as unknown[];
+        return pieces.map((p) => (typeof p === 'string' ? p : (p as Buffer).toString('utf8'))).join('');
+      };
+      expect(out(true)).toBe(out(false));
+    }
+  });
+
+  it.each(['csv', 'json-row', 'json-column'] as const)(
+    '%s: stops at the same row under a budget',
+    (format) => {
+      const whole = formatJson(format, columns, [MIXED]);
+      for (const share of [0.001, 0.3, 0.77]) {
+        const budget = Math.floor(whole.length * share);
+        const run = (bytePath: boolean) => {
+          const w = tableWriter(format, columns, budget, TEXT, bytePath);
+          let taken = 0;
+          for (const b of parts) {
+            const t = w.write(b);
+            taken += t;
+            if (t < b.numRows) break;
+          }
+          return { taken, rows: w.rows, chars: w.chars, json: w.finish().join('') };
+        };
+        const fast = run(true);
+        expect(fast).toEqual(run(false));
+        expect(fast.json.length).toBeLessThanOrEqual(budget);
+        expect(fast.chars).toBe(fast.json.length);
+      }
+    },
+  );
 });
 
 describe('xml', () => {

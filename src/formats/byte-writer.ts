@@ -1,0 +1,408 @@
+import { Type, type Data, type RecordBatch } from 'apache-arrow';
+import type { FormatColumn } from './arrow-columns.js';
+
+/**
+ * The byte path of csv, json-row and json-column for tables whose columns are all integers, doubles, booleans or
+ * strings (the common case): cells go from the Arrow buffers straight into a byte buffer, already in their final
+ * form, with no string per cell (integers are written digit by digit, ASCII strings copied byte for byte, booleans
+ * and separators are constants). Only doubles (their shortest decimal form), longs beyond 2^53 and strings that
+ * need escaping go through a JS string.
+ *
+ * `depth` is how many times the data's JSON is escaped again on its way out: 0 for the JSON text itself, 1 for
+ * the inside of the JSON-RPC string that carries it on the wire. Values, integers and clean ASCII strings read the
+ * same at every depth; only quotes, backslashes and control characters change, and those are written from
+ * constants escaped once at start (or escaped on the slow path). The budget counts characters of the data's
+ * JSON (depth 0) whatever the depth written.
+ */
+export type ByteFormat = 'json-row' | 'json-column' | 'csv';
+
+const FAST_TYPES = new Set([
+  'byte',
+  'short',
+  'int',
+  'long',
+  'double',
+  'boolean',
+  'java.lang.Byte',
+  'java.lang.Short',
+  'java.lang.Integer',
+  'java.lang.Long',
+  'java.lang.Double',
+  'java.lang.Boolean',
+  'java.lang.String',
+]);
+
+/** Whether every column takes the byte path. */
+export function byteWritable(columns: FormatColumn[]): boolean {
+  return columns.every((c) => FAST_TYPES.has(c.type));
+}
+
+/** `s` JSON-string-escaped `times` times (without the quotes). */
+export function escapeTimes(s: string, times: number): string {
+  let e = s;
+  for (let k = 0; k < times; k++) e = JSON.stringify(e).slice(1, -1);
+  return e;
+}
+
+/** A constant piece of output: its bytes at the depth written, and its length in characters of the data's JSON. */
+interface Lit {
+  bytes: Buffer;
+  t: number;
+}
+
+/** A growing byte buffer, reused for every slice of rows. */
+export class Slab {
+  buf = Buffer.allocUnsafeSlow(1 << 20);
+  pos = 0;
+
+  ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const b = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(b, 0, 0, this.pos);
+    this.buf = b;
+  }
+
+  lit(l: Lit): number {
+    const n = l.bytes.length;
+    this.ensure(n);
+    const buf = this.buf;
+    if (n <= 16) for (let k = 0; k < n; k++) buf[this.pos + k] = l.bytes[k]!;
+    else l.bytes.copy(buf, this.pos);
+    this.pos += n;
+    return l.t;
+  }
+
+  /** A safe integer in decimal; returns its length. */
+  int(v: number): number {
+    this.ensure(21);
+    const buf = this.buf;
+    const start = this.pos;
+    let p = start;
+    if (v < 0) {
+      buf[p++] = 45;
+      v = -v;
+    }
+    let digits = 1;
+    for (let x = v; x >= 10; x = Math.floor(x / 10)) digits++;
+    let q = p + digits;
+    p = q;
+    do {
+      const next = Math.floor(v / 10);
+      buf[--q] = 48 + (v - next * 10);
+      v = next;
+    } while (v > 0);
+    this.pos = p;
+    return p - start;
+  }
+
+  /** An ASCII string (a number's text); returns its length. */
+  ascii(s: string): number {
+    const n = s.length;
+    this.ensure(n);
+    const buf = this.buf;
+    for (let k = 0; k < n; k++) buf[this.pos + k] = s.charCodeAt(k);
+    this.pos += n;
+    return n;
+  }
+
+  /** Any string, as UTF-8. */
+  utf8(s: string): void {
+    this.ensure(s.length * 3);
+    this.pos += this.buf.write(s, this.pos, 'utf8');
+  }
+
+  /**
+   * Copies bytes [a, b) when every one is printable ASCII other than `"` and `\` (the same at every depth);
+   * returns false, writing nothing, otherwise.
+   */
+  clean(bytes: Uint8Array, a: number, b: number): boolean {
+    const n = b - a;
+    this.ensure(n);
+    const buf = this.buf;
+    const p = this.pos;
+    for (let k = 0; k < n; k++) {
+      const c = bytes[a + k]!;
+      if (c < 0x20 || c === 0x22 || c === 0x5c || c >= 0x7f) return false;
+      buf[p + k] = c;
+    }
+    this.pos = p + n;
+    return true;
+  }
+
+  take(): Buffer {
+    const out = Buffer.allocUnsafe(this.pos);
+    this.buf.copy(out, 0, 0, this.pos);
+    this.pos = 0;
+    return out;
+  }
+}
+
+/** Writes one cell of one batch at the slab's position; returns its length in characters of the data's JSON. */
+type Cell = (i: number) => number;
+
+interface Kit {
+  slab: Slab;
+  depth: number;
+  lit(s: string, extra?: number): Lit;
+}
+
+function validity(data: Data): (i: number) => boolean {
+  const bitmap = data.nullCount > 0 ? data.nullBitmap : undefined;
+  if (!bitmap || bitmap.length === 0) return () => true;
+  const offset = data.offset;
+  return (i) => {
+    const j = offset + i;
+    return (bitmap[j >> 3]! & (1 << (j & 7))) !== 0;
+  };
+}
+
+/**
+ * One column of one batch as cells. `mode` "json": JSON tokens (strings quoted and escaped, NaN and big longs as
+ * strings). "csv": the csv field (strings always quoted with `"` doubled, numbers bare, null empty), then escaped
+ * once more into the data's JSON string.
+ */
+function cellsOf(data: Data, kit: Kit, mode: 'json' | 'csv'): Cell {
+  const { slab, depth } = kit;
+  const valid = validity(data);
+  const nul = mode === 'json' ? kit.lit('null') : kit.lit('');
+  // A value the fast path cannot write: `raw` is the JSON token (json) or the csv field (csv).
+  const textDepth = mode === 'json' ? depth : depth + 1;
+  const slow = (raw: string): number => {
+    slab.utf8(escapeTimes(raw, textDepth));
+    return mode === 'json' ? raw.length : escapeTimes(raw, 1).length;
+  };
+  const type = data.type as { typeId: number; bitWidth?: number; isSigned?: boolean; precision?: number };
+  switch (type.typeId) {
+    case Type.Int: {
+      if (type.bitWidth === 64) {
+        const values = data.values as BigInt64Array;
+        const halves = new Int32Array(values.buffer, values.byteOffset, values.length * 2);
+        return (i) => {
+          if (!valid(i)) return slab.lit(nul);
+          const hi = halves[2 * i + 1]!;
+          if (hi >= -2097152 && hi < 2097152) {
+            const n = hi * 4294967296 + (halves[2 * i]! >>> 0);
+            if (Number.isSafeInteger(n)) return slab.int(n);
+          }
+          const big = values[i]!.toString();
+          return mode === 'json' ? slow(`"${big}"`) : slab.ascii(big);
+        };
+      }
+      const values = data.values as Int32Array;
+      return (i) => (valid(i) ? slab.int(values[i]!) : slab.lit(nul));
+    }
+    case Type.Float: {
+      const values = data.values as Float64Array;
+      return (i) => {
+        if (!valid(i)) return slab.lit(nul);
+        const d = values[i]!;
+        if (Number.isFinite(d)) return slab.ascii(String(d));
+        return mode === 'json' ? slow(`"${String(d)}"`) : slab.ascii(String(d));
+      };
+    }
+    case Type.Bool: {
+      const bits = data.values as Uint8Array;
+      const offset = data.offset;
+      const yes = kit.lit('true');
+      const no = kit.lit('false');
+      return (i) => {
+        if (!valid(i)) return slab.lit(nul);
+        const j = offset + i;
+        return slab.lit((bits[j >> 3]! & (1 << (j & 7))) !== 0 ? yes : no);
+      };
+    }
+    case Type.Utf8: {
+      const offsets = data.valueOffsets as Int32Array;
+      const bytes = data.values as Uint8Array;
+      const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      // The quote around a string: part of the JSON token, or the csv quote escaped into the data's JSON string.
+      const quote = kit.lit('"', mode === 'json' ? 0 : 1);
+      return (i) => {
+        if (!valid(i)) return slab.lit(nul);
+        const a = offsets[i]!;
+        const b = offsets[i + 1]!;
+        const mark = slab.pos;
+        let t = slab.lit(quote);
+        if (slab.clean(bytes, a, b)) {
+          t += b - a;
+          return t + slab.lit(quote);
+        }
+        slab.pos = mark;
+        const s = buf.toString('utf8', a, b);
+        return slow(mode === 'json' ? JSON.stringify(s) : `"${s.replace(/"/g, '""')}"`);
+      };
+    }
+    default:
+      throw new Error(`no byte path for Arrow type ${String(data.type)}`);
+  }
+}
+
+/** Rows per slice: each slice is one output piece. */
+const SLICE_ROWS = 8192;
+
+/** Pieces out of the byte path: bytes at `depth`, turned into what the caller keeps. */
+export interface ByteSink<P> {
+  depth: number;
+  /** The data's JSON text (depth 0) of a constant, as a piece. */
+  text(json: string): P;
+  bytes(b: Buffer): P;
+}
+
+/**
+ * csv, json-row or json-column through the byte path; the same output, budget rule and piece order as the string
+ * writers of table-formats.ts (the unit tests hold them to it).
+ */
+export class ByteWriter<P> {
+  rows = 0;
+  chars: number;
+  private readonly out: P[] = [];
+  private readonly slab = new Slab();
+  private readonly kit: Kit;
+  /** json-column: per column, its pieces so far. */
+  private readonly columnPieces: P[][];
+  private readonly sep: Lit;
+  private readonly rowEnd: Lit;
+  private readonly keys: Lit[];
+  private readonly closing: string;
+
+  constructor(
+    private readonly format: ByteFormat,
+    private readonly columns: FormatColumn[],
+    private readonly budget: number,
+    private readonly sink: ByteSink<P>,
+    csvHead: string,
+  ) {
+    const depth = sink.depth;
+    this.kit = {
+      slab: this.slab,
+      depth,
+      lit: (str: string, extra = 0): Lit => ({
+        bytes: Buffer.from(escapeTimes(str, extra + depth), 'utf8'),
+        t: escapeTimes(str, extra).length,
+      }),
+    };
+    this.columnPieces = columns.map(() => []);
+    this.sep = this.kit.lit(',');
+    this.rowEnd = this.kit.lit(format === 'csv' ? '\n' : '}', format === 'csv' ? 1 : 0);
+    this.keys = columns.map((c, k) => this.kit.lit(`${k ? ',' : '{'}${JSON.stringify(c.name)}:`));
+    if (format === 'json-row') {
+      this.chars = 2;
+      this.out.push(sink.text('['));
+      this.closing = ']';
+    } else if (format === 'csv') {
+      const head = `"${escapeTimes(csvHead, 1)}`;
+      this.chars = head.length + 1;
+      this.out.push(sink.text(head));
+      this.closing = '"';
+    } else {
+      this.chars = 2 + columns.reduce((n, c, i) => n + JSON.stringify(c.name).length + 3 + (i ? 1 : 0), 0);
+      this.closing = '';
+    }
+  }
+
+  write(batch: RecordBatch): number {
+    const mode = this.format === 'csv' ? 'csv' : 'json';
+    const cells = batch.data.children.map((d) => cellsOf(d, this.kit, mode));
+    const n = batch.numRows;
+    for (let from = 0; from < n; from += SLICE_ROWS) {
+      const to = Math.min(n, from + SLICE_ROWS);
+      const taken =
+        this.format === 'json-column' ? this.columnSlice(cells, from, to) : this.rowSlice(cells, from, to);
+      if (taken < to - from) return from + taken;
+    }
+    return n;
+  }
+
+  /** json-row and csv: row by row, each checked against the budget. */
+  private rowSlice(cells: Cell[], from: number, to: number): number {
+    const slab = this.slab;
+    const json = this.format === 'json-row';
+    const width = cells.length;
+    let used = this.chars;
+    let i = from;
+    for (; i < to; i++) {
+      const mark = slab.pos;
+      let t = 0;
+      if (json) {
+        if (this.rows + i - from) t += slab.lit(this.sep);
+        for (let c = 0; c < width; c++) {
+          t += slab.lit(this.keys[c]!);
+          t += cells[c]!(i);
+        }
+        t += width ? slab.lit(this.rowEnd) : slab.lit(this.kit.lit('{}'));
+      } else {
+        for (let c = 0; c < width; c++) {
+          if (c) t += slab.lit(this.sep);
+          t += cells[c]!(i);
+        }
+        t += slab.lit(this.rowEnd);
+      }
+      if (used + t > this.budget) {
+        slab.pos = mark;
+        break;
+      }
+      used += t;
+    }
+    const taken = i - from;
+    if (taken) this.out.push(this.sink.bytes(slab.take()));
+    else slab.pos = 0;
+    this.chars = used;
+    this.rows += taken;
+    return taken;
+  }
+
+  /** json-column: column by column; rows that would pass the budget are cut before anything is kept. */
+  private columnSlice(cells: Cell[], from: number, to: number): number {
+    const slab = this.slab;
+    const first = this.rows === 0;
+    const count = to - from;
+    // Row costs first (each row's characters over all columns), so the cut is exact.
+    const cost = new Float64Array(count);
+    const written: Buffer[] = [];
+    for (const cell of cells) {
+      for (let i = from; i < to; i++) {
+        const comma = i > from || !first ? slab.lit(this.sep) : 0;
+        cost[i - from] = cost[i - from]! + comma + cell(i);
+      }
+      written.push(slab.take());
+    }
+    let taken = count;
+    let used = this.chars;
+    for (let k = 0; k < count; k++) {
+      if (used + cost[k]! > this.budget) {
+        taken = k;
+        break;
+      }
+      used += cost[k]!;
+    }
+    if (taken < count) {
+      if (taken === 0) return 0;
+      // Write the columns again for the rows that fit (only when the budget ends inside this slice).
+      written.length = 0;
+      for (const cell of cells) {
+        for (let i = from; i < from + taken; i++) {
+          if (i > from || !first) slab.lit(this.sep);
+          cell(i);
+        }
+        written.push(slab.take());
+      }
+    }
+    written.forEach((b, k) => this.columnPieces[k]!.push(this.sink.bytes(b)));
+    this.chars = used;
+    this.rows += taken;
+    return taken;
+  }
+
+  finish(): P[] {
+    if (this.format !== 'json-column') {
+      this.out.push(this.sink.text(this.closing));
+      return this.out;
+    }
+    const out: P[] = [];
+    this.columns.forEach((c, k) => {
+      out.push(this.sink.text(`${k ? '],' : '{'}${JSON.stringify(c.name)}:[`), ...this.columnPieces[k]!);
+    });
+    out.push(this.sink.text(this.columns.length ? ']}' : '{}'));
+    return out;
+  }
+}
