@@ -12,6 +12,7 @@ import {
   type ProgrammingLanguage,
 } from '../workers/params/model.js';
 import { DEFAULT_ALLOWED_DOCKER_IMAGES } from '../workers/params/policy.js';
+import { poolProblems, warmPoolShape } from '../workers/pool/pool-settings.js';
 import { quote } from '../util/quote.js';
 
 export { LAUNCH_METHODS, PROGRAMMING_LANGUAGES, PULL_POLICIES, SESSION_NAME_RE, normaliseLanguage };
@@ -157,6 +158,10 @@ export const SessionCreationDefaultsSchema = strict(creationDefaultsShape()).sup
 );
 export type SessionCreationDefaults = z.infer<typeof SessionCreationDefaultsSchema>;
 
+/** dh-mcp extension: workers started ahead of demand (src/workers/pool, docs/configuration.md). */
+export const WarmPoolSchema = strict(warmPoolShape());
+export type WarmPoolConfig = z.infer<typeof WarmPoolSchema>;
+
 export const SessionCreationSchema = strict({
   max_concurrent_sessions: z
     .number({ error: (iss) => `expected a whole number, got ${describe(iss.input)}` })
@@ -164,6 +169,9 @@ export const SessionCreationSchema = strict({
     .min(0, { error: 'must be 0 (creation disabled) or more' })
     .default(5),
   defaults: SessionCreationDefaultsSchema.default({}),
+  warm_pool: WarmPoolSchema.optional(),
+}).superRefine((c, ctx) => {
+  for (const p of poolProblems(c)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
 });
 export type SessionCreationConfig = z.infer<typeof SessionCreationSchema>;
 

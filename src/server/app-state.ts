@@ -12,6 +12,7 @@ import { DriverSet } from '../workers/drivers/index.js';
 import { Reservations } from '../workers/reservations.js';
 import { WorkerService, type CreationSettings } from '../workers/worker-service.js';
 import { DEFAULT_POLICY } from '../workers/params/policy.js';
+import { poolSpec, type PoolSpec } from '../workers/pool/pool-plan.js';
 
 /**
  * The process-wide state every transport and every HTTP client session shares: the config, the session
@@ -49,7 +50,7 @@ export class AppState {
     const drivers = opts.drivers ?? new DriverSet();
     // In the background: the server answers tools/list at once; creates wait for the sweep to finish.
     const sweepGate = opts.sweepOrphans === false ? Promise.resolve() : sweep(tracker, drivers);
-    return new AppState(
+    const state = new AppState(
       loaded,
       new SessionRegistry(staticSessionsFromConfig(loaded.config)),
       loader,
@@ -57,6 +58,14 @@ export class AppState {
       drivers,
       sweepGate,
     );
+    // Pooled workers start in the background, after the sweep; a pool this machine cannot run is reported and
+    // left empty, as creation itself keeps working.
+    try {
+      state.workers.configurePool(poolSpec(loaded.config.community?.session_creation));
+    } catch (e) {
+      logger.error({ err: errorMessage(e) }, 'warm pool disabled: its workers cannot start on this machine');
+    }
+    return state;
   }
 
   get config(): DhMcpConfig {
@@ -88,6 +97,8 @@ export class AppState {
   async reload(): Promise<void> {
     await this.reloadLock.run(async () => {
       const next = await this.loader();
+      // Checked before anything is torn down: a pool this machine cannot run refuses the reload.
+      const pool: PoolSpec | undefined = poolSpec(next.config.community?.session_creation);
       logConfig(next);
       // Synchronous up to the aborts: no create can register in between.
       const old = this.registry.list();
@@ -95,14 +106,22 @@ export class AppState {
       this.loaded = next;
       for (const s of staticSessionsFromConfig(next.config)) this.registry.add(s);
       const aborted = this.workers.abortAll('the configuration was reloaded');
+      // Pooled workers too, even when the pool settings did not change: a reload stops every created worker.
+      const drained = this.workers.drainPool('the configuration was reloaded');
       await aborted;
+      await drained;
       await closeEach(old);
+      this.workers.configurePool(pool);
     });
   }
 
-  /** Cancels creates, stops every dynamic worker and closes every connection, all in parallel. */
+  /** Cancels creates, stops every dynamic and pooled worker and closes every connection, all in parallel. */
   async shutdown(): Promise<void> {
-    await Promise.all([this.workers.abortAll('the server is shutting down'), this.registry.closeAll()]);
+    await Promise.all([
+      this.workers.abortAll('the server is shutting down'),
+      this.workers.drainPool('the server is shutting down'),
+      this.registry.closeAll(),
+    ]);
     if (this.tracker.tracked === 0) this.tracker.dispose();
   }
 }

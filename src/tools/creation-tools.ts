@@ -23,6 +23,7 @@ export const dynamicDetails: DetailContributor = async (s) => {
     ...s.handle.describe(),
     auth_type: s.credentials().auth_type,
     worker_alive: await s.handle.isAlive(),
+    from_pool: s.fromPool,
   };
 };
 
@@ -35,7 +36,8 @@ export function registerCreationTools(server: McpServer, state: AppState): void 
       description:
         'Start a new Deephaven Community worker on this machine, in Docker or as a process from a Python venv, ' +
         'and register it as community:dynamic:<session_name>. Blocks until the worker accepts a login ' +
-        '(typically a few seconds; sends progress notifications when asked). Unset parameters come from ' +
+        '(typically a few seconds; well under one when a warm pool holds a matching worker; sends progress ' +
+        'notifications when asked). Unset parameters come from ' +
         'community.session_creation.defaults in deephaven_mcp.json. The worker listens on 127.0.0.1 only; a ' +
         'generated PSK is never returned here (see session_community_credentials).',
       input: CreateInput,
@@ -52,6 +54,11 @@ export function registerCreationTools(server: McpServer, state: AppState): void 
         port: z.number().int(),
         container_id: z.string().optional(),
         process_id: z.number().int().optional(),
+        from_pool: z
+          .boolean()
+          .describe(
+            'the worker was started ahead of time by the warm pool (community.session_creation.warm_pool)',
+          ),
       },
       annotations: {
         readOnlyHint: false,
@@ -75,6 +82,7 @@ export function registerCreationTools(server: McpServer, state: AppState): void 
         programming_language: s.configuredLanguage,
         port: s.handle.endpoint.port,
         ...s.handle.identity,
+        from_pool: s.fromPool,
       };
     },
   );
@@ -101,7 +109,9 @@ export function registerCreationTools(server: McpServer, state: AppState): void 
         kept: z
           .array(z.string())
           .optional()
-          .describe('what the worker leaves on the machine on purpose (named volumes), each with how to remove it'),
+          .describe(
+            'what the worker leaves on the machine on purpose (named volumes), each with how to remove it',
+          ),
       },
       annotations: {
         readOnlyHint: false,

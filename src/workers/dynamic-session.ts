@@ -15,6 +15,8 @@ export class DynamicSession extends CommunitySession {
     /** The launch method the request asked for (reported as launch_method). */
     readonly launchMethod: string,
     login?: WorkerConnection,
+    /** The worker was started ahead of demand by the warm pool and claimed by this session's create. */
+    readonly fromPool = false,
   ) {
     super(
       handle.name,

@@ -102,8 +102,11 @@ function toHandle(
   tracking: WorkerTracking,
 ): WorkerHandle {
   let stopping: Promise<boolean> | undefined;
+  let name = plan.name;
   return {
-    name: plan.name,
+    get name() {
+      return name;
+    },
     kind: w.kind,
     endpoint: { host: LOOPBACK_HOST, port: w.port, url: connectUrl(w.port) },
     browserUrl: browserUrl(w.port),
@@ -118,12 +121,28 @@ function toHandle(
     leftBehind: () => w.leftBehind?.() ?? [],
     isAlive: () => w.isAlive(),
     logTail: () => w.logTail(),
+    async rename(next) {
+      if (next === name || stopping) return;
+      // Tracked under the new name before the old one is forgotten: a kill -9 in between still leaves a record.
+      tracking.track(next, w.record());
+      tracking.untrack(name);
+      const old = name;
+      name = next;
+      await w
+        .rename?.(next)
+        .catch((e: unknown) =>
+          logger.warn(
+            { session: next, was: old, err: errorMessage(e) },
+            'could not rename the worker; it keeps its earlier name',
+          ),
+        );
+    },
     stop() {
       stopping ??= (async () => {
         await w.stop();
         // A worker that would not stop stays tracked, so the next start-up sweep still finds it.
         const gone = !(await w.isAlive());
-        if (gone) tracking.untrack(plan.name);
+        if (gone) tracking.untrack(name);
         return gone;
       })();
       return stopping;

@@ -37,6 +37,12 @@ export interface WorkerHandle {
   isAlive(): Promise<boolean>;
   logTail(): string[];
   /**
+   * Gives the worker a new session name (a warm pool's worker claimed by a create): its tracking record moves to
+   * the new name, and the kind renames what it named after the old one (a container). Never throws: a name the
+   * kind could not change is logged and kept.
+   */
+  rename(name: string): Promise<void>;
+  /**
    * Stops the worker (the kind's one verified stop) and forgets its tracking record once it is gone. Resolves
    * to whether it is gone. Idempotent; never throws.
    */

@@ -12,6 +12,9 @@ import { DynamicSession } from './dynamic-session.js';
 import { LaunchError } from './launch-error.js';
 import type { ProgressFn } from './progress.js';
 import type { Reservations } from './reservations.js';
+import { claimPooled } from './pool/pool-claim.js';
+import type { PoolSpec } from './pool/pool-plan.js';
+import { WarmPool, type ClaimedWorker, type PoolStatus } from './pool/warm-pool.js';
 import { cancelReason, startWorker, type WorkerTracking } from './start-worker.js';
 
 /** Where the service records its workers (InstanceTracker implements it). */
@@ -52,9 +55,43 @@ export interface CreateOptions {
 export class WorkerService {
   private readonly inFlight = new Set<{ abort: AbortController; done: Promise<unknown> }>();
   private readonly sweepGate: Promise<unknown>;
+  private readonly pool: WarmPool;
 
   constructor(private readonly deps: WorkerServiceDeps) {
     this.sweepGate = deps.sweepGate.catch(() => undefined);
+    this.pool = new WarmPool({
+      start: (plan, signal) =>
+        startWorker(plan, {
+          drivers: deps.drivers,
+          tracking: deps.tracker,
+          labels: deps.tracker.ownerLabels(plan.name),
+          exitWithOwner: true,
+          signal,
+        }),
+      occupied: () => this.occupied(),
+      gate: this.sweepGate,
+    });
+  }
+
+  /** Slots held by created sessions and by creates under way. */
+  private occupied(): number {
+    const sessions = this.deps.registry.list().filter((s) => s.source === 'dynamic').length;
+    return sessions + this.deps.reservations.size;
+  }
+
+  /** Sets the warm pool the configuration asks for (undefined: none) and starts filling it in the background. */
+  configurePool(spec: PoolSpec | undefined): void {
+    this.pool.configure(spec);
+  }
+
+  /** Stops every pooled worker, starting or ready, and waits until they are gone (reload, shutdown). */
+  drainPool(reason: string): Promise<void> {
+    return this.pool.drain(reason);
+  }
+
+  /** How many pooled workers are ready and starting (no secrets: for logs, tests and benchmarks). */
+  poolStatus(): PoolStatus {
+    return this.pool.status();
   }
 
   async create(
@@ -86,7 +123,7 @@ export class WorkerService {
     const abort = new AbortController();
     const signal = opts.signal ? AbortSignal.any([opts.signal, abort.signal]) : abort.signal;
     const entry = { abort, done: Promise.resolve() as Promise<unknown> };
-    const work = this.launchAndRegister(plan, id, settings.credentialMode, signal, opts.onProgress);
+    const work = this.serve(plan, id, settings.credentialMode, signal, opts.onProgress);
     entry.done = work.catch(() => undefined);
     this.inFlight.add(entry);
     try {
@@ -96,7 +133,56 @@ export class WorkerService {
     } finally {
       this.inFlight.delete(entry);
       release();
+      this.pool.rebalance(); // a claim or a freed slot lets the pool refill
     }
+  }
+
+  /** A pooled worker when one matches and is alive, else a fresh one. */
+  private async serve(
+    plan: CreatePlan,
+    id: string,
+    credentialMode: CredentialRetrievalMode,
+    signal: AbortSignal,
+    onProgress?: ProgressFn,
+  ): Promise<DynamicSession> {
+    const claimed = await claimPooled(this.pool, plan);
+    if (claimed) return this.registerClaimed(claimed, plan, id, credentialMode, signal, onProgress);
+    // A fresh worker takes a slot the pool may hold: the pool gives it up (pool-sizing.ts).
+    this.pool.rebalance();
+    return this.launchAndRegister(plan, id, credentialMode, signal, onProgress);
+  }
+
+  /** Turns a claimed pooled worker into the session: renamed, registered, announced like a fresh one. */
+  private async registerClaimed(
+    w: ClaimedWorker,
+    plan: CreatePlan,
+    id: string,
+    credentialMode: CredentialRetrievalMode,
+    signal: AbortSignal,
+    onProgress?: ProgressFn,
+  ): Promise<DynamicSession> {
+    const started = Date.now();
+    onProgress?.(`claimed a ready worker from the warm pool for '${plan.name}'`);
+    await w.handle.rename(plan.name);
+    const session = new DynamicSession(w.handle, plan.method, w.connection, true);
+    if (signal.aborted) {
+      await session.stop();
+      throw new LaunchError(`creation was cancelled (${cancelReason(signal)}); the worker was stopped`);
+    }
+    // Synchronous from the check above to here: nothing can interleave before the add.
+    this.deps.registry.add(session);
+    logger.info(
+      {
+        session: id,
+        pooled: w.poolName,
+        kind: w.handle.kind,
+        port: w.handle.endpoint.port,
+        ms: Date.now() - started,
+      },
+      'worker claimed from the warm pool',
+    );
+    logBrowserAccess(session, credentialMode);
+    return session;
   }
 
   private async launchAndRegister(
@@ -167,6 +253,7 @@ export class WorkerService {
     registry.remove(id);
     // The session is gone from here on: whatever happens next is reported in the answer, never as an error.
     const stopped = await s.stop().catch(() => false);
+    this.pool.rebalance(); // the slot is free again
     if (!stopped) {
       const what = Object.entries(s.handle.identity)
         .map(([k, v]) => `${k} ${String(v)}`)

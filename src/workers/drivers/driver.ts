@@ -68,6 +68,11 @@ export interface RunningWorker {
   readonly noun: string;
   /** Stops the worker and frees everything it held (the kind's one verified stop). Idempotent; never throws. */
   stop(): Promise<void>;
+  /**
+   * Gives the worker a new session name where the kind names things after it (a container's name), when a
+   * warm pool's worker becomes a session. Kinds that name nothing after the session do not implement it.
+   */
+  rename?(session: string): Promise<void>;
 }
 
 /** A worker found again from a record (another process started it, or it outlived its starter). */

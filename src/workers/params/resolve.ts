@@ -68,6 +68,8 @@ export interface ResolveOptions {
   policy?: CommunityPolicy;
   /** What this machine can give a worker (default: os.totalmem() and os.availableParallelism()). */
   machine?: MachineLimits;
+  /** How a value taken from the defaults is named in messages (default: community.session_creation.defaults.<p>). */
+  defaultName?: (p: ParamName) => string;
 }
 
 const DEFAULTS_PATH = 'community.session_creation.defaults';
@@ -134,7 +136,8 @@ export function resolveCreateRequest(
   const d = creation.defaults;
   const { values: t, explicit } = checkArguments(args);
   const name = t.session_name as string;
-  const nameOf = (p: ParamName): string => (explicit.has(p) ? p : `${DEFAULTS_PATH}.${p}`);
+  const defaultName = opts.defaultName ?? ((p: ParamName) => `${DEFAULTS_PATH}.${p}`);
+  const nameOf = (p: ParamName): string => (explicit.has(p) ? p : defaultName(p));
   const pick = <T>(p: ParamName, fallback: T): T =>
     (explicit.has(p) ? t[p] : ((d as Record<string, unknown>)[p] ?? fallback)) as T;
 

@@ -317,6 +317,10 @@ export class ContainerWorker extends WorkerBase {
       isAlive: () => this.isAlive(),
       logTail: () => this.logTail(),
       stop: () => this.stop(),
+      // Labels cannot change on a container: dh-mcp.session keeps the name it was started with.
+      rename: async (session) => {
+        await this.docker.getContainer(this.containerId).rename({ name: containerName(session) });
+      },
     };
   }
 }
