@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { connectWorker } from '../../../src/deephaven/worker-connection.js';
-import { dockerClient } from '../../../src/workers/docker-client.js';
+import { testDocker } from '../../helpers/docker.js';
 import { call, inMemoryServer, writeConfig } from '../../helpers/mcp.js';
 import { settleTo, snapshot, waitFor, workerGone, type ResourceSnapshot } from '../../helpers/leaks.js';
 import { scoped } from '../../helpers/scope.js';
@@ -90,7 +90,7 @@ it('a matching create is served by the pooled worker: renamed, tracked, usable, 
   expect(progress.some((m) => /warm pool/.test(m))).toBe(true);
   expect(progress.some((m) => /launching/.test(m))).toBe(false);
   // The container and the tracking record now carry the session's name.
-  const info = await dockerClient().getContainer(pooled[0]!).inspect();
+  const info = await testDocker().getContainer(pooled[0]!).inspect();
   expect(info.Name).toBe(`/dh-mcp-${A}`);
   expect(instanceRecords()).toContain(`"${A}"`);
 
