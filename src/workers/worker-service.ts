@@ -162,7 +162,10 @@ export class WorkerService {
     onProgress?: ProgressFn,
   ): Promise<DynamicSession> {
     const started = Date.now();
-    onProgress?.(`claimed a ready worker from the warm pool for '${plan.name}'`);
+    onProgress?.({
+      phase: 'pool_claim',
+      text: `claimed a ready worker from the warm pool for '${plan.name}'`,
+    });
     await w.handle.rename(plan.name);
     const session = new DynamicSession(w.handle, plan.method, w.connection, true);
     if (signal.aborted) {

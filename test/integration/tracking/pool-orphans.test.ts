@@ -1,0 +1,92 @@
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { pidExists } from '../../../src/util/process-identity.js';
+import { writeConfig } from '../../helpers/mcp.js';
+import { settleTo, snapshot, waitFor } from '../../helpers/leaks.js';
+import { StdioPeer } from '../../helpers/stdio-peer.js';
+
+// kill -9 of the server with a full warm pool (two python workers): the next start removes both. The pooled
+// workers are frozen first, as wedged workers would be, so the start-up sweep has to do the work (a live
+// worker would also stop by itself when its owner's pipe closes).
+const dataDir = mkdtempSync(path.join(os.tmpdir(), 'dh-mcp-pool-orphans-'));
+const frozen: number[] = [];
+
+afterAll(() => {
+  for (const pid of frozen) if (pidExists(pid)) process.kill(pid, 'SIGKILL');
+});
+
+async function server(pool: Record<string, unknown> | undefined): Promise<StdioPeer> {
+  const file = await writeConfig({
+    community: {
+      session_creation: {
+        max_concurrent_sessions: 3,
+        defaults: { launch_method: 'python', heap_size_gb: 1, startup_timeout_seconds: 240 },
+        ...(pool ? { warm_pool: pool } : {}),
+      },
+    },
+  });
+  const peer = new StdioPeer({ ...process.env, DH_MCP_CONFIG_FILE: file, DH_MCP_DATA_DIR: dataDir });
+  await peer.initialize();
+  return peer;
+}
+
+function records(): Array<{ file: string; workers: Record<string, { pid?: number }> }> {
+  const dir = path.join(dataDir, 'instances');
+  let files: string[] = [];
+  try {
+    files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+  } catch {
+    return [];
+  }
+  return files.map((f) => {
+    const body = JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as {
+      workers: Record<string, { pid?: number }>;
+    };
+    return { file: path.join(dir, f), workers: body.workers };
+  });
+}
+
+it('kill -9 with a full pool: the pooled workers were tracked, and the next start removes them', async () => {
+  const baseline = await snapshot();
+  const first = await server({ size: 2 });
+  // The log says when the pool is full (what a benchmark waits for too).
+  await waitFor('the warm pool to be full', () => first.stderr.includes('"msg":"warm pool full"'), Boolean, {
+    timeoutMs: 280_000,
+    intervalMs: 500,
+  });
+  const list = await first.callTool('sessions_list');
+  expect(list.sessions).toEqual([]);
+  const pooled = (await snapshot()).workerPids.filter((p) => !baseline.workerPids.includes(p));
+  expect(pooled).toHaveLength(2);
+  const [rec] = records();
+  const names = Object.keys(rec!.workers);
+  expect(names).toHaveLength(2);
+  for (const n of names) expect(n).toMatch(/^warm-pool\.[0-9a-f]{12}$/);
+  expect(
+    Object.values(rec!.workers)
+      .map((w) => w.pid)
+      .sort(),
+  ).toEqual([...pooled].sort());
+  // No secret in the log but the deliberate banner, and no banner for a pooled worker (no session yet).
+  expect(first.stderr).not.toMatch(/psk=/);
+
+  for (const pid of pooled) {
+    process.kill(pid, 'SIGSTOP');
+    frozen.push(pid);
+  }
+  first.proc.kill('SIGKILL');
+  await first.exited;
+  for (const pid of pooled) expect(pidExists(pid)).toBe(true);
+
+  const second = await server(undefined);
+  try {
+    for (const pid of pooled) await expect.poll(() => pidExists(pid), { timeout: 30_000 }).toBe(false);
+    await expect.poll(() => records().map((r) => r.file), { timeout: 20_000 }).not.toContain(rec!.file);
+  } finally {
+    second.proc.stdin.end();
+    await second.exited;
+  }
+  expect(await settleTo(baseline)).toEqual(baseline);
+});
