@@ -90,7 +90,7 @@ it('a matching create is served by the pooled worker: renamed, tracked, usable, 
   expect(progress).toEqual([expect.stringMatching(/^pool_claim: claimed a ready worker from the warm pool/)]);
   // The container and the tracking record now carry the session's name.
   const info = await testDocker().getContainer(pooled[0]!).inspect();
-  expect(info.Name).toBe(`/dh-mcp-${A}`);
+  expect(info.Name).toMatch(new RegExp(`^/dh-mcp-${A}-[0-9a-f]{6}$`));
   expect(instanceRecords()).toContain(`"${A}"`);
 
   const details = await call(mcp.client, 'session_details', { session_id: `community:dynamic:${A}` });
