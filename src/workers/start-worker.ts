@@ -180,6 +180,10 @@ async function confirmLogin(
         plan.name,
       );
     } catch (e) {
+      // A worker that died after its ready line (say, killed for memory by the first login) is reported as
+      // such, with its exit code, rather than as a refused login; retrying it would only wait for the deadline.
+      const died = signal.aborted ? undefined : await w.deathCause();
+      if (died) throw died;
       if (signal.aborted || i >= attempts || Date.now() >= deadline) {
         throw new LaunchError(
           `the worker reported ready but a login failed: ${errorMessage(e)}`,

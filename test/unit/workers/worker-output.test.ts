@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { WorkerOutput } from '../../../src/workers/drivers/shared/worker-output.js';
+import { WorkerBase, WorkerOutput } from '../../../src/workers/drivers/shared/worker-output.js';
 
 // The DH-WORKER line protocol of launchers/dh_worker.py as the launchers read it: no worker, no Java.
 const ready = (o: Record<string, unknown> = {}) =>
@@ -186,6 +186,53 @@ describe('failures from outside the output', () => {
     await wait;
     await vi.advanceTimersByTimeAsync(5000);
     expect(progress).toHaveLength(3);
+  });
+});
+
+/** A worker whose liveness the test sets, for the death-after-ready path. */
+class FakeWorker extends WorkerBase {
+  alive = true;
+  constructor(readonly out: WorkerOutput) {
+    super(out);
+  }
+  protected describe(): string {
+    return 'fake';
+  }
+  protected async doStop(): Promise<void> {}
+  async isAlive(): Promise<boolean> {
+    return this.alive;
+  }
+}
+
+describe('death after the ready line', () => {
+  it('a running worker has no death cause', async () => {
+    const w = new FakeWorker(new WorkerOutput());
+    w.out.push(ready());
+    expect(await w.deathCause(10)).toBeUndefined();
+  });
+
+  it('a dead worker reports its exit, also when the exit is noticed a moment after the liveness check', async () => {
+    vi.useFakeTimers();
+    const w = new FakeWorker(new WorkerOutput());
+    w.out.push(ready());
+    w.out.push('OutOfMemory soon\n');
+    w.alive = false;
+    const cause = w.deathCause(2000);
+    await vi.advanceTimersByTimeAsync(100);
+    w.out.fail('the worker container exited during start (exit code 137)');
+    const e = await cause;
+    expect(e?.message).toMatch(
+      /^the worker container exited during start \(exit code 137\)\nLast worker output:\n {2}OutOfMemory soon/,
+    );
+  });
+
+  it('a dead worker whose exit is never reported gives no cause after the wait (the caller keeps its own error)', async () => {
+    vi.useFakeTimers();
+    const w = new FakeWorker(new WorkerOutput());
+    w.alive = false;
+    const cause = w.deathCause(2000);
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(await cause).toBeUndefined();
   });
 });
 

@@ -68,6 +68,7 @@ function running(w: PythonWorker, version?: string, console?: string): RunningWo
     record: () => w.record(),
     describe: () => ({ process_id: w.pid }),
     isAlive: () => w.isAlive(),
+    deathCause: () => w.deathCause(),
     logTail: () => w.logTail(),
     stop: () => w.stop(),
   };

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import { z } from 'zod';
 import { SETUP_DOCKER_COMMAND, dockerStartHint } from '../../../setup/hints.js';
@@ -249,8 +250,16 @@ export class ContainerWorker extends WorkerBase {
   ) {
     super(spec.output);
     this.containerId = container.id;
+    // The exit can be reported before the last output has come through the attach stream: wait (briefly) for
+    // the stream to end, so the error carries the worker's last lines.
+    const streamEnded = new Promise<void>((resolve) => {
+      stream.once('end', resolve);
+      stream.once('close', resolve);
+      stream.once('error', () => resolve());
+    });
     container.wait().then(
-      (r: { StatusCode?: number }) => {
+      async (r: { StatusCode?: number }) => {
+        await Promise.race([streamEnded, sleep(1000)]);
         this.exited = true;
         const killed =
           r.StatusCode === 137
@@ -315,6 +324,7 @@ export class ContainerWorker extends WorkerBase {
             `Docker volume '${v.name}' (${v.created ? 'created by dh-mcp for this worker, labelled with its session' : 'existed before'}) was kept; remove it with: docker volume rm ${v.name}`,
         ),
       isAlive: () => this.isAlive(),
+      deathCause: () => this.deathCause(),
       logTail: () => this.logTail(),
       stop: () => this.stop(),
       // Labels cannot change on a container: dh-mcp.session keeps the name it was started with.

@@ -87,6 +87,19 @@ export class WorkerOutput {
     this.notify();
   }
 
+  /** The start failure, once there is one, or undefined if none came within `waitMs`. */
+  failureWithin(waitMs: number): Promise<LaunchError | undefined> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(this.failure), waitMs);
+      const check = (): void => {
+        if (!this.failure) return void this.waiters.push(check);
+        clearTimeout(timer);
+        resolve(this.failure);
+      };
+      check();
+    });
+  }
+
   lastLines(n = 15): string[] {
     const partial = this.partial.trim() ? [cut(this.partial)] : [];
     return [...this.tail, ...partial].slice(-n);
@@ -158,6 +171,17 @@ export abstract class WorkerBase {
 
   protected abstract describe(): string;
   protected abstract doStop(): Promise<void>;
+  abstract isAlive(): Promise<boolean>;
+
+  /**
+   * Why the worker died (its exit as this driver saw it: exit code, signal, the last lines), or undefined while
+   * it runs. A worker that dies right after its ready line (a memory limit hit by the first login) is then
+   * reported as what it is, not as a failed login.
+   */
+  async deathCause(waitMs = 2000): Promise<LaunchError | undefined> {
+    if (await this.isAlive()) return undefined;
+    return this.output.failureWithin(waitMs);
+  }
 
   waitUntilReady(opts: WaitOptions): Promise<ReadyInfo> {
     return this.output.waitUntilReady(opts, this.describe());
