@@ -86,8 +86,14 @@ export class Slab {
     for (let x = v; x >= 10; x = Math.floor(x / 10)) digits++;
     let q = p + digits;
     p = q;
-    do {
+    // Above 2^31 with doubles (exact below 2^53), below with 32-bit integer division.
+    while (v >= 2147483648) {
       const next = Math.floor(v / 10);
+      buf[--q] = 48 + (v - next * 10);
+      v = next;
+    }
+    do {
+      const next = (v / 10) | 0;
       buf[--q] = 48 + (v - next * 10);
       v = next;
     } while (v > 0);
@@ -189,12 +195,14 @@ function cellsOf(data: Data, kit: Kit, mode: 'json' | 'csv'): Cell {
         };
       }
       const values = data.values as Int32Array;
+      if (data.nullCount === 0) return (i) => slab.int(values[i]!);
       return (i) => (valid(i) ? slab.int(values[i]!) : slab.lit(nul));
     }
     case Type.Float: {
       const values = data.values as Float64Array;
+      const noNulls = data.nullCount === 0;
       return (i) => {
-        if (!valid(i)) return slab.lit(nul);
+        if (!noNulls && !valid(i)) return slab.lit(nul);
         const d = values[i]!;
         if (Number.isFinite(d)) return slab.ascii(String(d));
         return mode === 'json' ? slow(`"${String(d)}"`) : slab.ascii(String(d));
