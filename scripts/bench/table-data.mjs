@@ -11,7 +11,8 @@
 // deephaven-server venv). Its 50 MB response guard (rows x cols x 50 bytes) is lifted in its own process for the
 // 1M-row table only, as ours is (DH_MCP_MAX_RESPONSE_CHARS), so both produce the full answer.
 //
-// Usage: npm run bench:table-data [-- --sizes 100000,1000000 --runs 3 --formats csv,xml]
+// Usage: npm run bench:table-data [-- --sizes 100000,1000000 --runs 3 --formats csv,xml --skip-reference
+//        --server <other checkout>/dist/cli/systems-server.js --cpu-prof <dir>]
 import { Buffer } from 'node:buffer';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -32,6 +33,8 @@ const { values: opts } = parseArgs({
     'skip-reference': { type: 'boolean', default: false },
     // Writes a V8 CPU profile of our server (one per server process) into this directory.
     'cpu-prof': { type: 'string' },
+    // Another build of our server to measure (dist/cli/systems-server.js of a checkout), e.g. for before/after.
+    server: { type: 'string', default: 'dist/cli/systems-server.js' },
   },
 });
 const SIZES = opts.sizes.split(',').map(Number);
@@ -146,7 +149,7 @@ const ours = (env = {}) =>
     process.execPath,
     [
       ...(opts['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(opts['cpu-prof'])] : []),
-      path.resolve('dist/cli/systems-server.js'),
+      path.resolve(opts.server),
     ],
     {
       DH_MCP_LOG_LEVEL: process.env.BENCH_DEBUG ? 'debug' : 'warn',
@@ -219,15 +222,15 @@ async function measure({ label, table, format, ourArgs, refArgs, ourEnv }) {
   // The reference's yaml is PyYAML in pure Python: over a minute at 100,000 rows, most of an hour at 1,000,000.
   const refSkipped = format === 'yaml' && refCall.max_rows > 100_000;
   if (refSkipped) console.error(`reference not run for yaml at ${refCall.max_rows} rows (PyYAML takes too long)`);
-  if (!opts['skip-reference'] && !refSkipped) {
-    ref = await reference(refCall.max_rows * 5 > 1_000_000);
-    await call(ref.client, 'session_table_data', { ...base, format: 'csv', max_rows: 1 });
-  }
   const ourRuns = [first.ms];
   const refRuns = [];
   let last = first;
   let refLast;
   try {
+    if (!opts['skip-reference'] && !refSkipped) {
+      ref = await reference(refCall.max_rows * 5 > 1_000_000);
+      await call(ref.client, 'session_table_data', { ...base, format: 'csv', max_rows: 1 });
+    }
     for (let k = 0; k < RUNS; k++) {
       if (ref) {
         refLast = await call(ref.client, 'session_table_data', refCall);
