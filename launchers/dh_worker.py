@@ -11,7 +11,10 @@ small contract with the orchestrator:
 * progress is reported as single lines `DH-WORKER {json}` on stdout: `starting`, then `ready` (with the bound port)
   or `error` (with a message); nothing secret is ever printed;
 * SIGTERM, SIGINT and SIGHUP stop the server cleanly (exit 0); with DH_WORKER_EXIT_ON_STDIN_EOF=1 the worker also
-  stops when its stdin closes, i.e. when the process that launched it is gone.
+  stops when its stdin closes, i.e. when the process that launched it is gone;
+* DH_WORKER_CDS_DIR (directories, os.pathsep-separated) may hold a class-data sharing archive made for this
+  Deephaven install and JVM (launchers/dh_cds.py); when one matches, the JVM maps it and boots faster. The ready
+  line says which sharing the JVM ended up with ("cds": "archive", "default" or "off"). DH_WORKER_CDS=off skips it.
 """
 
 import json
@@ -102,6 +105,21 @@ def unregister_calendars(names):
             calendars.removeCalendar(name)
 
 
+def sharing_mode(archive):
+    """'archive' when the JVM mapped our archive, 'default' when it runs on the JDK's own one, else 'off'. With
+    -Xshare:auto a JVM that rejects the archive named to it runs without any sharing, so 'sharing' in java.vm.info
+    after naming ours means ours is mapped."""
+    try:
+        import jpy
+
+        info = jpy.get_type("java.lang.System").getProperty("java.vm.info") or ""
+    except Exception:  # noqa: BLE001
+        return None
+    if "sharing" not in info:
+        return "off"
+    return "archive" if archive else "default"
+
+
 def watch_stdin(stop):
     def run():
         try:
@@ -158,6 +176,18 @@ def main():
     if env_flag("DH_WORKER_EXIT_ON_STDIN_EOF"):
         watch_stdin(stop)
 
+    cds_archive = None
+    try:
+        import dh_cds
+
+        dh_cds.use_sorted_classpath()
+        if os.environ.get("DH_WORKER_CDS_DIR") and not os.environ.get("DH_WORKER_CDS", "").lower() == "off":
+            cds_archive = dh_cds.find_archive(os.environ["DH_WORKER_CDS_DIR"], dh_cds.current_key())
+    except Exception as e:  # noqa: BLE001 - an archive is only ever a speed-up: start without it
+        print(f"dh-mcp: class-data sharing skipped: {type(e).__name__}: {e}", file=sys.stderr, flush=True)
+    if cds_archive:
+        jvm_args[:0] = dh_cds.jvm_args_for(cds_archive)
+
     extra_classpath = [p for p in os.environ.get("EXTRA_CLASSPATH", "").split(":") if p]
     default_jvm_args = None
     if os.environ.get("JAVA_OPTS"):
@@ -189,7 +219,8 @@ def main():
         dh_version = version("deephaven-core")
     except Exception:  # noqa: BLE001
         dh_version = None
-    emit("ready", port=server.port, host=host, auth=auth, console=console, version=dh_version)
+    emit("ready", port=server.port, host=host, auth=auth, console=console, version=dh_version,
+         cds=sharing_mode(cds_archive))
 
     # Timed wait: the handler runs on the main thread even if a JVM thread received the signal.
     while not stop.wait(0.5):

@@ -1,9 +1,11 @@
+import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { createDockerClient, dockerAnswers, dockerEngine, imageExists } from '../workers/docker-client.js';
 import { ensureImage } from '../workers/image-pull.js';
 import { detectLaunchMethod } from '../creation/detect-launch-method.js';
 import { UserError, errorMessage } from '../util/errors.js';
-import { defaultImage, pinnedDeephavenVersion, runtimeVenv } from '../util/paths.js';
+import { cdsArchiveDirs, defaultImage, pinnedDeephavenVersion, runtimeVenv } from '../util/paths.js';
+import { buildCdsArchive } from './cds.js';
 import {
   SETUP_DOCKER_COMMAND,
   SETUP_PYTHON_COMMAND,
@@ -34,6 +36,7 @@ options:
   --find-links <dir|url>  extra pip --find-links (repeatable); PIP_* environment variables apply as usual
   --image <image>         the image 'setup docker' pulls (default above)
   --force                 rebuild the venv / pull the image even when ready
+  --no-cds                skip the class-data sharing archive 'setup python' makes for faster worker boots
   --json                  print the outcome as JSON on stdout (progress stays on stderr)
 
 environment: DH_MCP_DATA_DIR (data directory), DH_MCP_IMAGE_REGISTRY (mirror of ghcr.io),
@@ -45,6 +48,7 @@ const OPTIONS = {
   'find-links': { type: 'string', multiple: true },
   image: { type: 'string' },
   force: { type: 'boolean' },
+  'no-cds': { type: 'boolean' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -76,8 +80,36 @@ function formatBytes(n: number): string {
   return `${Math.round(n / 1024)} kB`;
 }
 
+/**
+ * The class-data sharing archive of the runtime (faster worker boots). Only ever a speed-up: a failure is
+ * reported with the step's result and does not fail it (workers start without an archive).
+ */
+async function cdsStep(
+  venv: string,
+  javaHome: string | undefined,
+  skip: boolean,
+  io: SetupIo,
+): Promise<{ cds_archive?: string; cds_error?: string }> {
+  const dir = cdsArchiveDirs({ env: io.env, platform: process.platform, homedir: os.homedir() })[0];
+  if (skip || !javaHome || !dir) return {};
+  try {
+    const archive = await buildCdsArchive({
+      venv,
+      javaHome,
+      dir,
+      env: io.env,
+      onProgress: (m) => io.progress(`python: class-data sharing: ${m}`),
+      signal: io.signal,
+    });
+    return { cds_archive: archive };
+  } catch (e) {
+    if (io.signal.aborted) throw e;
+    return { cds_error: `${errorMessage(e)} (workers start without it, only slower)` };
+  }
+}
+
 async function pythonStep(
-  v: { python?: string; findLinks: string[]; force: boolean },
+  v: { python?: string; findLinks: string[]; force: boolean; noCds: boolean },
   io: SetupIo,
 ): Promise<Omit<StepResult, 'seconds' | 'step'>> {
   const target = runtimeVenv();
@@ -104,6 +136,7 @@ async function pythonStep(
         deephaven_version: version,
         java_home: java.found?.home,
         python: stamp?.python,
+        ...(await cdsStep(target, java.found?.home, v.noCds, io)),
       };
     }
   }
@@ -134,6 +167,7 @@ async function pythonStep(
     java_home: java.found?.home,
     python: made.python,
     python_version: made.python_version,
+    ...(await cdsStep(target, java.found?.home, v.noCds, io)),
   };
 }
 
@@ -197,8 +231,8 @@ export async function runSetup(argv: string[], io: SetupIo, out: (text: string) 
   if (positionals.length > 1 || !['python', 'docker', 'all'].includes(what))
     throw new UserError(`setup takes 'python', 'docker' or nothing (both), got '${positionals.join(' ')}'`);
   if (v.image && what === 'python') throw new UserError('--image applies to setup docker');
-  if ((v.python || v['find-links']) && what === 'docker')
-    throw new UserError('--python and --find-links apply to setup python');
+  if ((v.python || v['find-links'] || v['no-cds']) && what === 'docker')
+    throw new UserError('--python, --find-links and --no-cds apply to setup python');
 
   const steps: StepResult[] = [];
   const force = v.force ?? false;
@@ -206,7 +240,11 @@ export async function runSetup(argv: string[], io: SetupIo, out: (text: string) 
   if (what !== 'docker')
     plan.push([
       'python',
-      () => pythonStep({ python: v.python, findLinks: v['find-links'] ?? [], force }, io),
+      () =>
+        pythonStep(
+          { python: v.python, findLinks: v['find-links'] ?? [], force, noCds: v['no-cds'] ?? false },
+          io,
+        ),
     ]);
   if (what !== 'python')
     plan.push(['docker', () => dockerStep({ image: v.image, force, optional: what === 'all' }, io)]);
@@ -246,14 +284,20 @@ export async function runSetup(argv: string[], io: SetupIo, out: (text: string) 
   return ok ? 0 : 2;
 }
 
+function cdsNote(r: StepResult): string {
+  if (typeof r.cds_archive === 'string') return `\n  class-data sharing archive: ${r.cds_archive}`;
+  if (typeof r.cds_error === 'string') return `\n  WARNING: ${r.cds_error}`;
+  return '';
+}
+
 function summary(r: StepResult): string {
   const what =
     r.step === 'python' ? String(r.venv ?? 'the Python runtime') : String(r.image ?? 'the default image');
   switch (r.status) {
     case 'ready':
-      return `dh-mcp setup ${r.step}: ready in ${r.seconds} s: ${what}`;
+      return `dh-mcp setup ${r.step}: ready in ${r.seconds} s: ${what}${cdsNote(r)}`;
     case 'already-ready':
-      return `dh-mcp setup ${r.step}: already ready (nothing to do): ${what}`;
+      return `dh-mcp setup ${r.step}: already ready (nothing to do): ${what}${cdsNote(r)}`;
     case 'skipped':
       return `dh-mcp setup ${r.step}: skipped: ${r.error ?? ''}`;
     default:

@@ -35,6 +35,33 @@ export function userDataDir(p: PlatformInfo = here()): string {
   return join(env.XDG_DATA_HOME || join(homedir, '.local', 'share'), 'dh-mcp');
 }
 
+/**
+ * The user's cache directory for dh-mcp, the provisioning scripts' DH_MCP_CACHE (scripts/lib.sh): $DH_MCP_CACHE,
+ * else $XDG_CACHE_HOME/dh-mcp (default ~/.cache/dh-mcp) on Linux and other Unixes, ~/Library/Caches/dh-mcp on
+ * macOS, %LOCALAPPDATA%\dh-mcp\cache on Windows.
+ */
+export function userCacheDir(p: PlatformInfo = here()): string {
+  const { env, platform, homedir } = p;
+  const join = platform === 'win32' ? path.win32.join : path.posix.join;
+  if (env.DH_MCP_CACHE) return platform === 'win32' ? env.DH_MCP_CACHE : path.resolve(env.DH_MCP_CACHE);
+  if (platform === 'win32')
+    return join(env.LOCALAPPDATA || path.win32.join(homedir, 'AppData', 'Local'), 'dh-mcp', 'cache');
+  if (platform === 'darwin') return join(homedir, 'Library', 'Caches', 'dh-mcp');
+  return join(env.XDG_CACHE_HOME || join(homedir, '.cache'), 'dh-mcp');
+}
+
+/**
+ * Where venv workers look for a class-data sharing archive of their Deephaven install and JVM
+ * (launchers/dh_cds.py names each by a key of both): the one `dh-mcp setup python` makes next to its runtime, in
+ * the data directory, and the one the provisioning scripts make in the cache directory. None when the server
+ * runs with DH_MCP_CDS=off.
+ */
+export function cdsArchiveDirs(p: PlatformInfo = here()): string[] {
+  if (p.env.DH_MCP_CDS?.toLowerCase() === 'off') return [];
+  const join = p.platform === 'win32' ? path.win32.join : path.posix.join;
+  return [join(userDataDir(p), 'cds'), join(userCacheDir(p), 'cds')];
+}
+
 /** The venv `dh-mcp setup python` builds; named by the Deephaven version, so an upgrade builds a new one. */
 export function runtimeVenv(p: PlatformInfo = here()): string {
   const join = p.platform === 'win32' ? path.win32.join : path.posix.join;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { execa, type Options, type ResultPromise } from 'execa';
 import { SETUP_PYTHON_COMMAND, javaInstallHint } from '../../../setup/hints.js';
 import { findJavaHere } from '../../../setup/java.js';
-import { WORKER_ENTRY_SCRIPT, venvPython } from '../../../util/paths.js';
+import { WORKER_ENTRY_SCRIPT, cdsArchiveDirs, venvPython } from '../../../util/paths.js';
 import { identify, type ProcessIdentity } from '../../../util/process-identity.js';
 import { LaunchError } from '../../launch-error.js';
 import { workerEnvironment, type DhWorkerSpec } from '../shared/dh-worker-protocol.js';
@@ -70,6 +70,8 @@ export async function launchPython(spec: PythonSpec): Promise<PythonWorker> {
     ...workerEnvironment(spec),
     DH_WORKER_HOST: '127.0.0.1',
     DH_WORKER_PORT: String(spec.port),
+    // A class-data sharing archive made for this venv and JVM, when setup or provisioning made one (faster boot).
+    DH_WORKER_CDS_DIR: cdsArchiveDirs().join(path.delimiter),
   };
   // A worker that outlives us must not write to our pipes (it would die of SIGPIPE once we exit): the entry
   // script points its own stdout and stderr at the log file instead.

@@ -17,10 +17,17 @@ export interface DhWorkerSpec {
   exitWithOwner: boolean;
 }
 
+/**
+ * The class-data sharing the worker's JVM ended up with: our archive (launchers/dh_cds.py), only the JDK's
+ * default one (no archive for this install and JVM), or none (an archive was rejected, or -Xshare:off).
+ */
+export type ClassDataSharing = 'archive' | 'default' | 'off';
+
 export interface ReadyInfo {
   port: number;
   version?: string;
   console?: string;
+  classDataSharing?: ClassDataSharing;
 }
 
 export interface WaitOptions {
@@ -52,6 +59,8 @@ export function workerEnvironment(spec: DhWorkerSpec): Record<string, string> {
     DH_WORKER_JVM_ARGS: JSON.stringify(baseJvmArgs(spec.heapSizeGb, spec.extraJvmArgs)),
     ...(spec.auth === 'PSK' && spec.token ? { DH_WORKER_SECRETS: 'stdin' } : {}),
     ...(spec.exitWithOwner ? { DH_WORKER_EXIT_ON_STDIN_EOF: '1' } : {}),
+    // The operator's switch for class-data sharing archives (venv workers and dh-mcp images alike).
+    ...(process.env.DH_MCP_CDS?.toLowerCase() === 'off' ? { DH_WORKER_CDS: 'off' } : {}),
     PYTHONUNBUFFERED: '1',
   };
 }

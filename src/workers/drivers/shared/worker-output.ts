@@ -1,5 +1,5 @@
 import { LaunchError } from '../../launch-error.js';
-import type { ReadyInfo, WaitOptions } from './dh-worker-protocol.js';
+import type { ClassDataSharing, ReadyInfo, WaitOptions } from './dh-worker-protocol.js';
 
 const MARKER = 'DH-WORKER ';
 const TAIL_LINES = 40;
@@ -13,6 +13,7 @@ interface WorkerEvent {
   event: string;
   port?: number;
   version?: string;
+  cds?: unknown;
   console?: string;
   message?: string;
 }
@@ -20,6 +21,8 @@ interface WorkerEvent {
 /** What one output line means: ready, a start failure, or nothing (kept in the tail unless `hide`). */
 export type LineMeaning =
   { ready: ReadyInfo } | { error: string; portTaken?: boolean; tail?: string } | { hide: true } | undefined;
+
+const isSharing = (v: unknown): v is ClassDataSharing => v === 'archive' || v === 'default' || v === 'off';
 
 /** The DH-WORKER protocol of launchers/dh_worker.py: `DH-WORKER {json}` lines with ready or error events. */
 export function dhWorkerLine(line: string): LineMeaning {
@@ -31,7 +34,14 @@ export function dhWorkerLine(line: string): LineMeaning {
     ev = undefined;
   }
   if (ev?.event === 'ready' && typeof ev.port === 'number')
-    return { ready: { port: ev.port, version: ev.version, console: ev.console } };
+    return {
+      ready: {
+        port: ev.port,
+        version: ev.version,
+        console: ev.console,
+        ...(isSharing(ev.cds) ? { classDataSharing: ev.cds } : {}),
+      },
+    };
   if (ev?.event === 'error') {
     const portTaken = /BindException|Address already in use/.test(ev.message ?? '');
     return {
