@@ -15,8 +15,9 @@ WORKER_PROTOCOL_LABEL="io.dh-mcp.worker-protocol=dh-worker/1"
 docker version >/dev/null 2>&1 || die "no Docker engine answers; run scripts/provision-docker.sh first"
 
 content_hash() {
-  { rootfs_hash; echo "$WORKER_PROTOCOL_LABEL"; cat "$DH_MCP_ROOT/launchers/dh_worker.py" "$0" \
-      "$DH_MCP_ROOT"/images/python/* "$DH_MCP_ROOT"/images/groovy/*; } | sha256sum | cut -c1-12
+  { rootfs_hash; echo "$WORKER_PROTOCOL_LABEL"; cat "$DH_MCP_ROOT/launchers/dh_worker.py" \
+      "$DH_MCP_ROOT/launchers/dh_cds.py" "$0" "$DH_MCP_ROOT"/images/python/* "$DH_MCP_ROOT"/images/groovy/* \
+      "$DH_MCP_ROOT"/images/cds/*; } | sha256sum | cut -c1-12
 }
 HASH="$(content_hash)"
 PY_TAG="dh-mcp/worker-python:$HASH"; GROOVY_TAG="dh-mcp/worker-groovy:$HASH"
@@ -28,18 +29,27 @@ build_python() {
   # shellcheck disable=SC2064
   trap "rm -rf '$overlay'" EXIT
   install -D -m 755 "$DH_MCP_ROOT/launchers/dh_worker.py" "$overlay/opt/deephaven/bin/dh_worker.py"
+  install -D -m 755 "$DH_MCP_ROOT/launchers/dh_cds.py" "$overlay/opt/deephaven/bin/dh_cds.py"
   install -D -m 644 "$DH_MCP_ROOT/images/python/deephaven.prop" "$overlay/opt/deephaven/config/deephaven.prop"
   local changes=()
   while IFS= read -r line; do
     case "$line" in ''|'#'*) ;; *) changes+=(--change "ENV $line") ;; esac
   done < "$DH_MCP_ROOT/images/python/image.env"
-  log "importing the rootfs as $PY_TAG"
-  rootfs_import "$ROOTFS" "$overlay" "$PY_TAG" "${changes[@]}" \
+  log "importing the rootfs as $PY_TAG (without its class-data sharing archive yet)"
+  rootfs_import "$ROOTFS" "$overlay" "$PY_TAG-nocds" "${changes[@]}" \
     --change 'EXPOSE 10000' --change 'VOLUME ["/data", "/cache"]' --change 'WORKDIR /' \
     --change 'HEALTHCHECK --interval=10s --timeout=5s --retries=3 CMD ["/opt/deephaven/venv/bin/python", "-c", "import urllib.request; urllib.request.urlopen(\"http://127.0.0.1:10000/ide/\", timeout=4)"]' \
     --change 'ENTRYPOINT ["/opt/deephaven/venv/bin/python", "/opt/deephaven/bin/dh_worker.py"]' \
     --change "LABEL $WORKER_PROTOCOL_LABEL io.deephaven.image.type=server dh-mcp.console=python dh-mcp.content-hash=$HASH org.opencontainers.image.version=$DH_VERSION"
   rm -rf "$overlay"; trap - EXIT
+  # The class-data sharing archive is made inside the image (images/cds: two training boots and a dump), so it
+  # matches the image's own JVM and jars; the worker finds it through DH_WORKER_CDS_DIR (image.env).
+  log "making the class-data sharing archive inside $PY_TAG (a minute or two)"
+  DOCKER_BUILDKIT=0 docker build -q --network none --build-arg "BASE=$PY_TAG-nocds" -t "$PY_TAG" \
+    "$DH_MCP_ROOT/images/cds" >/dev/null 2>"$DH_MCP_CACHE/cds-build.log" \
+    || { cat "$DH_MCP_CACHE/cds-build.log" >&2; docker rmi "$PY_TAG-nocds" >/dev/null 2>&1 || true
+         die "making the class-data sharing archive of $PY_TAG failed"; }
+  docker rmi "$PY_TAG-nocds" >/dev/null
   log "built $PY_TAG in $(( $(date +%s) - t0 )) s"
 }
 
