@@ -14,8 +14,7 @@
 // Usage: npm run bench:table-data [-- --sizes 100000,1000000 --runs 3 --formats csv,xml --skip-reference
 //        --server <other checkout>/dist/cli/systems-server.js --cpu-prof <dir>]
 import { Buffer } from 'node:buffer';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -23,6 +22,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ReadBuffer, deserializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import { freePort, rawPython } from './raw-workers.mjs';
+import { ensureReference, referenceCommand } from './reference.mjs';
 import { provisionedVenv } from '../../dist/util/paths.js';
 
 const { values: opts } = parseArgs({
@@ -40,35 +40,6 @@ const { values: opts } = parseArgs({
 const SIZES = opts.sizes.split(',').map(Number);
 const RUNS = Number(opts.runs);
 const FORMATS = opts.formats.split(',');
-const REFERENCE_VERSION = '1.1.4';
-
-const cacheDir = path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'dh-mcp');
-const benchVenv = path.join(cacheDir, 'bench-venv');
-const benchPython = path.join(benchVenv, 'bin', 'python');
-
-function ensureReference() {
-  const installed = () => {
-    try {
-      return (
-        execFileSync(
-          benchPython,
-          ['-c', 'import importlib.metadata as m; print(m.version("deephaven-mcp"))'],
-          {
-            encoding: 'utf8',
-          },
-        ).trim() === REFERENCE_VERSION
-      );
-    } catch {
-      return false;
-    }
-  };
-  if (installed()) return;
-  console.error(`installing deephaven-mcp==${REFERENCE_VERSION} into ${benchVenv} ...`);
-  if (!existsSync(benchPython)) execFileSync('python3', ['-m', 'venv', benchVenv], { stdio: 'inherit' });
-  execFileSync(benchPython, ['-m', 'pip', 'install', '-q', `deephaven-mcp==${REFERENCE_VERSION}`], {
-    stdio: 'inherit',
-  });
-}
 if (!opts['skip-reference']) ensureReference();
 
 const port = await freePort();
@@ -158,14 +129,11 @@ const ours = (env = {}) =>
   );
 const reference = (liftGuard) =>
   connect(
-    benchPython,
-    [
-      '-c',
-      (liftGuard
+    ...referenceCommand(
+      liftGuard
         ? 'import deephaven_mcp.mcp_systems_server._tools.table as t; t.ESTIMATED_BYTES_PER_CELL = 0\n'
-        : '') +
-        'import sys\nfrom deephaven_mcp.mcp_systems_server.main import main\nsys.argv = ["dh-mcp-systems-server"]\nmain()',
-    ],
+        : '',
+    ),
     {},
   );
 
