@@ -123,6 +123,10 @@ describe('the installed package: the Python runtime, no Docker engine', () => {
       venv: path.join(dataDir, 'runtime', RUNTIME),
     });
     expect(firstSetup.stderr).toContain('pip: ');
+    // ... and the class-data sharing archive of that runtime and JVM, next to it in the data directory.
+    expect(outcome.steps[0]?.cds_archive).toMatch(/\/cds\/[0-9a-f]{24}\.jsa$/);
+    expect(existsSync(String(outcome.steps[0]?.cds_archive))).toBe(true);
+    expect(String(outcome.steps[0]?.cds_archive).startsWith(path.join(dataDir, 'cds'))).toBe(true);
     expect(readdirSync(path.join(dataDir, 'runtime'))).toEqual([RUNTIME]);
     expect(existsSync(path.join(dataDir, 'runtime', RUNTIME, '.dh-mcp-setup.json'))).toBe(true);
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectWorker } from '../../../src/deephaven/worker-connection.js';
 import { CDS_SCRIPT } from '../../../src/setup/cds.js';
 import { offlineImage, provisionedVenv, userCacheDir, venvPython } from '../../../src/util/paths.js';
-import { dockerClient } from '../../../src/workers/docker-client.js';
+import { testDocker } from '../../helpers/docker.js';
 import { freePort } from '../../../src/workers/drivers/python/free-port.js';
 import { findJavaHome, launchPython } from '../../../src/workers/drivers/python/launch.js';
 import { launchContainer } from '../../../src/workers/drivers/shared/container.js';
@@ -133,7 +133,7 @@ describe('venv workers', () => {
 
 describe('the dh-mcp worker image', () => {
   it('maps the archive baked into it at build time', async () => {
-    const worker = await launchContainer(dockerClient(), {
+    const worker = await launchContainer(testDocker(), {
       kind: 'dhmcp-image',
       name: 'cds',
       image: offlineImage('Python'),
