@@ -2,7 +2,8 @@
 //   raw        the pip package's own `deephaven server` CLI, spawned until it prints "Server started on port"
 //   cold       our session_community_create over stdio, class-data sharing off (DH_MCP_CDS=off), until the answer
 //   cds        the same with the class-data sharing archive scripts/provision-python.sh made (launchers/dh_cds.py)
-//   pooled     the same with community.session_creation.warm_pool (claim only: timed once the pool is full)
+//   pooled     the same with community.session_creation.warm_pool (claim only: timed once the pool is full;
+//              scripts/bench/pooled-create.mjs)
 //   reference  deephaven-mcp's session_community_create (pip install deephaven-mcp==1.1.4), python launch on our venv
 // Every create is followed by a delete (not timed). raw/cold/cds/reference alternate within each round so all see
 // the same machine state; pooled runs last, on its own (a refilling pool would slow the others down).
@@ -11,13 +12,14 @@
 // Usage (after npm run build and scripts/provision-python.sh):
 //   npm run bench:create-latency -- [--runs 5] [--heap 1] [--skip-reference] [--skip-pool] [--lines raw,cds]
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { clearTimeout, setTimeout } from 'node:timers';
 import { parseArgs } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { startPooledServer } from './pooled-create.mjs';
 import { freePort } from './raw-workers.mjs';
 import { ensureReference, referenceCommand, REFERENCE_VERSION } from './reference.mjs';
 import { cdsArchiveDirs, provisionedVenv, venvPython } from '../../dist/util/paths.js';
@@ -175,39 +177,6 @@ async function createDelete(client) {
   return ms;
 }
 
-// --- pooled: wait (untimed) until every pooled worker of this server listens, then time the claim -------------
-/** Pids of our dh_worker.py processes whose TMPDIR is `dir`, and whether each listens on a TCP port. */
-function poolWorkers(dir) {
-  const pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p));
-  const ours = [];
-  for (const pid of pids) {
-    try {
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (!cmd.includes('dh_worker.py')) continue;
-      if (!readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`TMPDIR=${dir}`)) continue;
-      ours.push(pid);
-    } catch {
-      /* gone */
-    }
-  }
-  let listening = '';
-  try {
-    listening = execFileSync('ss', ['-ltnpH'], { encoding: 'utf8' });
-  } catch {
-    /* no ss: count processes only */
-  }
-  return ours.map((pid) => ({ pid, ready: !listening || listening.includes(`pid=${pid},`) }));
-}
-async function waitForPool(dir, size) {
-  const deadline = Date.now() + 600_000;
-  for (;;) {
-    const w = poolWorkers(dir);
-    if (w.length >= size && w.every((x) => x.ready)) return;
-    if (Date.now() > deadline) throw new Error('the warm pool did not fill in 600 s');
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
 // --- the run ------------------------------------------------------------------------------------------------
 const ms = Object.fromEntries(ALL_LINES.map((l) => [l, []]));
 const clients = {};
@@ -228,36 +197,30 @@ for (let i = 0; i < RUNS; i++) {
 for (const c of Object.values(clients)) await c.close();
 
 if (lines.has('pooled')) {
-  const tmp = mkdtempSync(path.join(root, 'pool-'));
-  let client;
+  // The pool helper's server (scripts/bench/pooled-create.mjs): waits on its "warm pool full" line, untimed.
+  let server;
   try {
-    client = await ours({ TMPDIR: tmp }, { warm_pool: { size: 1 } });
+    server = await startPooledServer({
+      defaults: { launch_method: 'python', python_venv_path: venv, heap_size_gb: HEAP },
+    });
   } catch (e) {
-    skipped.pooled = `the server refused community.session_creation.warm_pool (not on this build yet?): ${e.message}`;
+    skipped.pooled = `the server refused community.session_creation.warm_pool: ${e.message}`;
   }
-  if (client) {
+  if (server) {
     try {
       for (let i = 0; i < RUNS; i++) {
-        await waitForPool(tmp, 1);
-        const t0 = performance.now();
-        const name = `bench-pool-${i}`;
-        const made = await call(client, 'session_community_create', {
-          session_name: name,
-          launch_method: 'python',
-        });
-        ms.pooled.push(performance.now() - t0);
-        const details = await call(client, 'session_details', {
-          session_id: made.session_id ?? `community:dynamic:${name}`,
-        }).catch(() => ({}));
-        const fromPool = JSON.stringify(details).match(/"from_pool":\s*(true|false)/)?.[1] ?? 'unknown';
-        console.error(`pooled ${i + 1}/${RUNS}: ${Math.round(ms.pooled[i])} ms (from_pool: ${fromPool})`);
-        await call(client, 'session_community_delete', { session_name: name });
+        await server.waitFull();
+        const r = await server.create(`bench-pool-${process.pid}-${i}`, { launch_method: 'python' });
+        if (!r.fromPool) throw new Error(`run ${i + 1} was not served from the pool`);
+        ms.pooled.push(r.ms);
+        console.error(`pooled ${i + 1}/${RUNS}: ${Math.round(r.ms)} ms`);
+        await server.remove(`bench-pool-${process.pid}-${i}`);
       }
     } catch (e) {
       skipped.pooled = `pooled create failed: ${e.message}`;
       ms.pooled = [];
     } finally {
-      await client.close();
+      await server.close();
     }
   }
 }
