@@ -7,7 +7,10 @@ import { offlineImage } from '../src/util/paths.js';
 // Each test file gets its own scope: a temp root that every process it starts inherits as TMPDIR (python
 // workers' private homes, configs, data directories all land under it). Leak checks and JVM-boot accounting
 // recognise this file's workers by that root and by its labels, never by what else runs on the machine.
-const root = mkdtempSync(path.join(os.tmpdir(), 'dh-mcp-test-'));
+// The machine's temp directory is remembered once: files that share a worker process (unit tests run without
+// isolation) must not nest each scope in the previous file's, already removed, root.
+const machineTmp = (process.env.DH_MCP_MACHINE_TMPDIR ??= os.tmpdir());
+const root = mkdtempSync(path.join(machineTmp, 'dh-mcp-test-'));
 process.env.DH_MCP_TEST_SCOPE = root;
 process.env.TMPDIR = root;
 // Instance records stay out of the user's real data directory.
