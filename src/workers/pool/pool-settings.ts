@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { crossFieldProblems } from '../params/cross-field.js';
-import { creationDefaultsShape } from '../params/derive.js';
+import { creationDefaultsShape, type CreationDefaultsShape } from '../params/derive.js';
 import type { ParamName } from '../params/model.js';
 
 /**
@@ -29,9 +29,22 @@ const describe = (v: unknown): string =>
         ? 'an object'
         : `${typeof v} ${String(v)}`;
 
-/** The warm_pool keys: `size` plus every config parameter but the PSK ones. */
+/**
+ * Config parameters a pool does not take: the PSK (each pooled worker gets its own) and the limits of a session's
+ * life (idle timeout, lifetime: a claimed worker gets the create's own, from the claim on).
+ */
+const NOT_POOLED = [
+  'auth_token',
+  'auth_token_env_var',
+  'idle_timeout_seconds',
+  'max_lifetime_seconds',
+] as const;
+
+/** The warm_pool keys: `size` plus every config parameter that shapes the worker. */
 export function warmPoolShape() {
-  const { auth_token: _token, auth_token_env_var: _tokenVar, ...params } = creationDefaultsShape();
+  const params = Object.fromEntries(
+    Object.entries(creationDefaultsShape()).filter(([k]) => !(NOT_POOLED as readonly string[]).includes(k)),
+  ) as Omit<CreationDefaultsShape, (typeof NOT_POOLED)[number]>;
   return {
     size: z
       .number({ error: (iss) => `expected a whole number, got ${describe(iss.input)}` })

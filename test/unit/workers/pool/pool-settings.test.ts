@@ -25,6 +25,10 @@ describe('community.session_creation.warm_pool', () => {
     expect(problems({ warm_pool: { size: 1, auth_token: 'abcdefgh12' } })[0]).toMatch(
       /^community\.session_creation\.warm_pool: unknown key 'auth_token'/,
     );
+    // A session's life limits are the create's own, not the pool's.
+    expect(problems({ warm_pool: { size: 1, idle_timeout_seconds: 60 } })[0]).toMatch(
+      /^community\.session_creation\.warm_pool: unknown key 'idle_timeout_seconds'/,
+    );
     expect(problems({ warm_pool: { size: 1.5 } })).toEqual([
       'community.session_creation.warm_pool.size: must be a whole number',
     ]);
