@@ -73,6 +73,20 @@ export class CommunitySession {
   }
 
   /**
+   * A caller addressed this session (a tool call or a resource read looked it up). Created workers count it
+   * against their idle timeout; other sessions ignore it.
+   */
+  touch(): void {}
+
+  /**
+   * An operation is using the worker until the returned function is called: a created worker's idle timeout
+   * does not run out meanwhile. Other sessions ignore it.
+   */
+  beginUse(): () => void {
+    return () => undefined;
+  }
+
+  /**
    * Why the worker behind this session is known to be gone (a created worker whose process or container
    * ended), or undefined when it may be running. Cheap: no network traffic to the worker.
    */
@@ -138,9 +152,12 @@ export class CommunitySession {
     const gone = await this.goneReason();
     if (!gone) return;
     void this.dropConnection();
-    throw new WorkerFailedError(
-      `Session '${this.id}': ${gone}. Delete it with session_community_delete (and create a new one if needed).`,
-    );
+    throw new WorkerFailedError(`Session '${this.id}': ${gone}. ${this.goneAdvice()}`);
+  }
+
+  /** What the caller can do about a gone worker. */
+  protected goneAdvice(): string {
+    return 'Delete it with session_community_delete (and create a new one if needed).';
   }
 
   /** Forgets the current connection (the worker is gone); closing it never throws. */

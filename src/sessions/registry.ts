@@ -27,11 +27,20 @@ export class SessionRegistry {
     return this.sessions.has(id);
   }
 
+  /** The session with this id, if any, for the server's own bookkeeping (not a caller's activity). */
+  peek(id: string): CommunitySession | undefined {
+    return this.sessions.get(id);
+  }
+
   list(): CommunitySession[] {
     return [...this.sessions.values()];
   }
 
-  /** Looks a session up by full id; the error says what ids exist. */
+  /**
+   * Looks a session up by full id for a caller that addresses it (every tool and resource that takes a
+   * session id comes here): the lookup counts as activity for a created worker's idle timeout. The error says
+   * what ids exist.
+   */
   get(id: string): CommunitySession {
     parseSessionId(id);
     const s = this.sessions.get(id);
@@ -41,6 +50,7 @@ export class SessionRegistry {
         `Session ${quote(id)} not found. ${known.length ? `Known sessions: ${known.join(', ')}` : 'No sessions are configured or created.'}`,
       );
     }
+    s.touch();
     return s;
   }
 

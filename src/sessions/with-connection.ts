@@ -12,6 +12,20 @@ export async function withConnection<T>(
   op: (c: WorkerConnection) => Promise<T>,
   opts: { retry: boolean },
 ): Promise<T> {
+  // The worker is in use for the whole operation: an idle timeout cannot stop it under a running call.
+  const endUse = session.beginUse();
+  try {
+    return await attempt(session, op, opts);
+  } finally {
+    endUse();
+  }
+}
+
+async function attempt<T>(
+  session: CommunitySession,
+  op: (c: WorkerConnection) => Promise<T>,
+  opts: { retry: boolean },
+): Promise<T> {
   const c = await session.connection();
   try {
     return await op(c);

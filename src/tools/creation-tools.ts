@@ -14,7 +14,10 @@ import { quote } from '../util/quote.js';
 
 const AUTH_TYPE = z.string().describe('"PSK" or "ANONYMOUS" (the same spelling in every tool)');
 
-/** session_details extras for created workers: how and where they run, and whether they still do. */
+/**
+ * session_details extras for created workers: how and where they run, whether they still do, and when the
+ * server will stop them on its own.
+ */
 export const dynamicDetails: DetailContributor = async (s) => {
   if (!(s instanceof DynamicSession)) return {};
   return {
@@ -24,6 +27,8 @@ export const dynamicDetails: DetailContributor = async (s) => {
     auth_type: s.credentials().auth_type,
     worker_alive: await s.handle.isAlive(),
     from_pool: s.fromPool,
+    // idle_timeout_seconds, max_lifetime_seconds, stops_at, stop_reason (absent: never stopped on its own)
+    ...s.lifecycleDetails(),
   };
 };
 

@@ -61,7 +61,9 @@ export function registerSessionTools(
         'Details of one session: liveness (ONLINE, OFFLINE, UNAUTHORIZED, MISCONFIGURED, UNKNOWN), programming ' +
         'language and its version, and the Deephaven version, read from the worker itself without running ' +
         'anything in its scope. With attempt_to_connect=false only an already open connection is used ' +
-        '(no network traffic); otherwise the server connects, or reconnects, first.',
+        '(no network traffic); otherwise the server connects, or reconnects, first. Created workers also say how ' +
+        'they run and, when they have an idle timeout or a maximum lifetime, when the server will stop them ' +
+        '(stops_at, stop_reason).',
       input: {
         session_id: z.string().describe("Full session id from sessions_list, e.g. 'community:config:local'"),
         attempt_to_connect: z

@@ -10,6 +10,7 @@ import { logBrowserAccess } from './browser-banner.js';
 import type { DriverSet } from './drivers/index.js';
 import { DynamicSession } from './dynamic-session.js';
 import { LaunchError } from './launch-error.js';
+import { stopExplanation } from './lifecycle/deadlines.js';
 import type { ProgressFn } from './progress.js';
 import type { Reservations } from './reservations.js';
 import { claimPooled } from './pool/pool-claim.js';
@@ -40,6 +41,15 @@ export interface CreationSettings {
   /** What a tool call may ask of the host (security.community); checked against the call's own values. */
   policy: CommunityPolicy;
 }
+
+/** The answer of a delete (and what an expired lifecycle logs). */
+export type DeleteResult = {
+  session_id: string;
+  session_name: string;
+  worker_stopped: boolean;
+  note?: string;
+  kept?: string[];
+};
 
 export interface CreateOptions {
   signal?: AbortSignal;
@@ -218,6 +228,7 @@ export class WorkerService {
     }
     // Synchronous from the check above to here: nothing can interleave before the add.
     this.deps.registry.add(session);
+    this.watchLifecycle(session, plan);
     logger.info(
       { session: id, kind: handle.kind, port: handle.endpoint.port, ms: Date.now() - started },
       'worker created',
@@ -227,16 +238,31 @@ export class WorkerService {
   }
 
   /**
+   * Starts a registered session's idle timeout and maximum lifetime (docs/configuration.md). When one runs out
+   * the worker is stopped exactly as a delete stops it, and its name is free again.
+   */
+  private watchLifecycle(session: DynamicSession, plan: CreatePlan): void {
+    const limits = plan.lifecycle;
+    if (limits.idleTimeoutMs === undefined && limits.maxLifetimeMs === undefined) return;
+    session.watchLifecycle(limits, (stop) => {
+      // A delete, reload or shutdown that already took the session away stops it itself.
+      if (this.deps.registry.peek(session.id) !== session) return;
+      logger.info(
+        { session: session.id, reason: stop.reason },
+        `stopping worker: ${stopExplanation(stop.reason, limits)}`,
+      );
+      void this.removeAndStop(session).then((r) => {
+        if (r.worker_stopped) logger.info({ session: session.id, reason: stop.reason }, 'worker stopped');
+        else logger.warn({ session: session.id, reason: stop.reason }, r.note);
+      });
+    });
+  }
+
+  /**
    * Stops a created worker and removes its session. The session is removed first, so a worker that would not
    * stop is still gone from the list; the error then says so (it stays tracked for the next start-up sweep).
    */
-  async delete(name: string): Promise<{
-    session_id: string;
-    session_name: string;
-    worker_stopped: boolean;
-    note?: string;
-    kept?: string[];
-  }> {
+  async delete(name: string): Promise<DeleteResult> {
     const id = makeSessionId('community', 'dynamic', name);
     const { registry } = this.deps;
     if (!registry.has(id)) {
@@ -253,7 +279,13 @@ export class WorkerService {
       throw new InvalidRequestError(
         `Session '${id}' is not a dynamically created session and cannot be deleted`,
       );
-    registry.remove(id);
+    return this.removeAndStop(s);
+  }
+
+  /** What delete and an expired lifecycle share: remove the session, then stop its worker. Never throws. */
+  private async removeAndStop(s: DynamicSession): Promise<DeleteResult> {
+    const { id, name } = s;
+    this.deps.registry.remove(id);
     // The session is gone from here on: whatever happens next is reported in the answer, never as an error.
     const stopped = await s.stop().catch(() => false);
     this.pool.rebalance(); // the slot is free again

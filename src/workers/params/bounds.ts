@@ -35,6 +35,8 @@ export const BOUNDS = {
   startupTimeoutMaxSeconds: 3600,
   startupIntervalMaxSeconds: 600,
   startupRetriesMax: 100,
+  /** Idle timeout and maximum lifetime of created workers: 30 days at most (0 means no limit). */
+  lifecycleMaxSeconds: 2_592_000,
 } as const;
 
 /** What this machine can give a worker: checked at request time, where the worker would run. */

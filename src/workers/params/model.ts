@@ -63,8 +63,11 @@ export interface ParamSpec<K extends WireKind = WireKind, O extends string = str
   /** Reaches beyond the worker's own sandbox (host files, code loading, images, executables). */
   hostReaching: boolean;
   description: string;
-  /** The library (LaunchWorkerOptions) option name. */
-  option: O;
+  /**
+   * The library (LaunchWorkerOptions) option name; absent for a parameter that means something only to the MCP
+   * server (the lifecycle limits: only tool calls use a created worker, the library's caller owns its worker).
+   */
+  option?: O;
   cli?: CliSpec;
 }
 
@@ -164,6 +167,17 @@ const Volume = boundedString(BOUNDS.volumeMax, 'the volume').superRefine((v, ctx
   const problem = volumeFormProblem(v);
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
+
+/** Seconds, whole; 0 means no limit. */
+const limitSeconds = (what: string) =>
+  z
+    .number({ error: (iss) => `expected a whole number of seconds, got ${describe(iss.input)}` })
+    .int({ error: (iss) => `must be a whole number of seconds, got ${String(iss.input)}` })
+    .min(0, { error: (iss) => `must be 0 (no ${what}) or a number of seconds, got ${String(iss.input)}` })
+    .max(BOUNDS.lifecycleMaxSeconds, {
+      error: (iss) =>
+        `must be at most ${BOUNDS.lifecycleMaxSeconds} s (30 days), got ${String(iss.input)}; use 0 for no ${what}`,
+    });
 
 // ---- The parameters -----------------------------------------------------------------------------------------
 
@@ -366,6 +380,26 @@ export const PARAMS = {
     option: 'pythonVenvPath',
     cli: { flag: 'venv', value: '<dir>', help: 'python venv holding deephaven-server' },
   }),
+  idle_timeout_seconds: param({
+    wire: 'integer',
+    schema: limitSeconds('idle timeout'),
+    applies: 'any',
+    tool: true,
+    config: 'nullable',
+    hostReaching: false,
+    description:
+      'Stop the worker (as session_community_delete does) after this many seconds in which no tool call used it; 0 for none (default from config, else none)',
+  }),
+  max_lifetime_seconds: param({
+    wire: 'integer',
+    schema: limitSeconds('maximum lifetime'),
+    applies: 'any',
+    tool: true,
+    config: 'nullable',
+    hostReaching: false,
+    description:
+      'Stop the worker this many seconds after it was created, even during a call; 0 for none (default from config, else none)',
+  }),
   startup_timeout_seconds: param({
     wire: 'number',
     schema: boundedNumber({ min: 0, above: true, max: BOUNDS.startupTimeoutMaxSeconds, unit: ' s' }),
@@ -416,7 +450,9 @@ export type CreateArgs = { session_name: string } & {
 
 /** The library's options (LaunchWorkerOptions' parameter part), derived from the same table. */
 export type ParamOptions = {
-  [K in ParamName as Params[K]['option']]?: z.output<Params[K]['schema']>;
+  [K in ParamName as Params[K] extends { option: infer O extends string } ? O : never]?: z.output<
+    Params[K]['schema']
+  >;
 };
 
 // ---- Helpers for messages (no field names: callers prefix the path) -----------------------------------------

@@ -22,8 +22,9 @@ const spec = (p: ParamName): ParamSpec => PARAMS[p];
 export function argsFromOptions(name: string, options: ParamOptions): CreateArgs {
   const args: Record<string, unknown> = { session_name: name };
   for (const p of PARAM_NAMES) {
-    if (p === 'session_name' || !PARAMS[p].tool) continue;
-    const v = (options as Record<string, unknown>)[PARAMS[p].option];
+    const { option } = spec(p);
+    if (p === 'session_name' || !PARAMS[p].tool || !option) continue;
+    const v = (options as Record<string, unknown>)[option];
     if (v !== undefined) args[p] = v;
   }
   return args as CreateArgs;
@@ -33,8 +34,9 @@ export function argsFromOptions(name: string, options: ParamOptions): CreateArgs
 export function configOnlyOptions(options: ParamOptions): Partial<Record<ParamName, unknown>> {
   const out: Partial<Record<ParamName, unknown>> = {};
   for (const p of PARAM_NAMES) {
-    if (PARAMS[p].tool) continue;
-    const v = (options as Record<string, unknown>)[PARAMS[p].option];
+    const { option } = spec(p);
+    if (PARAMS[p].tool || !option) continue;
+    const v = (options as Record<string, unknown>)[option];
     if (v !== undefined) out[p] = v;
   }
   return out;
@@ -76,7 +78,7 @@ export function optionsFromCli(
   const out: Record<string, unknown> = {};
   for (const p of PARAM_NAMES) {
     const { cli, wire, option } = spec(p);
-    if (!cli) continue;
+    if (!cli || !option) continue;
     const raw = values[cli.flag];
     if (raw === undefined || typeof raw === 'boolean') continue;
     const flag = `--${cli.flag}`;
@@ -124,7 +126,7 @@ export function applyOptions(
   for (const [p, v] of Object.entries(configOnlyOptions(options)) as Array<[ParamName, unknown]>) {
     const r = spec(p).schema.safeParse(v);
     if (r.success) defaults[p] = r.data;
-    else problems.push(`${spec(p).option}: ${r.error.issues[0]?.message ?? 'invalid'}`);
+    else problems.push(`${spec(p).option ?? p}: ${r.error.issues[0]?.message ?? 'invalid'}`);
   }
   if (problems.length) throw new InvalidRequestError(problems.join('; '));
   // A token variable chosen by the person wins over a literal token in the file.

@@ -45,6 +45,11 @@ export interface CreatePlan {
   };
   python: { venvPath: string };
   startup: { timeoutMs: number; intervalMs: number; retries: number };
+  /**
+   * When the MCP server stops the created worker on its own (undefined: never); the CLI and the library do not
+   * read it (src/workers/lifecycle).
+   */
+  lifecycle: { idleTimeoutMs?: number; maxLifetimeMs?: number };
 }
 
 export const HARD_DEFAULTS = {
@@ -274,7 +279,16 @@ export function resolveCreateRequest(
       intervalMs: (d.startup_check_interval_seconds ?? HARD_DEFAULTS.startup_check_interval_seconds) * 1000,
       retries: d.startup_retries ?? HARD_DEFAULTS.startup_retries,
     },
+    lifecycle: {
+      idleTimeoutMs: limitMs(pick<number | null | undefined>('idle_timeout_seconds', undefined)),
+      maxLifetimeMs: limitMs(pick<number | null | undefined>('max_lifetime_seconds', undefined)),
+    },
   };
+}
+
+/** A lifecycle limit in ms; 0, null and unset all mean no limit. */
+function limitMs(seconds: number | null | undefined): number | undefined {
+  return seconds ? seconds * 1000 : undefined;
 }
 
 /** See defaultPythonVenv: DH_MCP_VENV, the `dh-mcp setup` runtime, the repository's venv, VIRTUAL_ENV. */

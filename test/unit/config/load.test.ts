@@ -365,5 +365,10 @@ describe('files and discovery', () => {
     expect(loaded.source).toMatch(/^embedded default \(launch_method (docker|python)\)$/);
     expect(loaded.config.community?.session_creation?.max_concurrent_sessions).toBe(5);
     expect(loaded.config.security?.community?.credential_retrieval_mode).toBe('none');
+    // Created workers do not outlive their use (docs/configuration.md, "Idle timeout and maximum lifetime").
+    expect(loaded.config.community?.session_creation?.defaults).toMatchObject({
+      idle_timeout_seconds: 3600,
+      max_lifetime_seconds: 86_400,
+    });
   });
 });

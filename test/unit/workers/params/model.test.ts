@@ -24,6 +24,8 @@ describe('one parameter model, derived schemas', () => {
         'docker_volumes',
         'pull_policy',
         'python_venv_path',
+        'idle_timeout_seconds',
+        'max_lifetime_seconds',
       ].sort(),
     );
     expect(
@@ -57,12 +59,17 @@ describe('one parameter model, derived schemas', () => {
     ).toBe(true);
   });
 
-  it('every parameter says where it applies and has a library option; host-reaching ones are marked', () => {
+  it('every parameter says where it applies and has a library option but the server-only lifecycle limits; host-reaching ones are marked', () => {
     const hostReaching = PARAM_NAMES.filter((n) => PARAMS[n].hostReaching).sort();
     expect(hostReaching).toEqual(
       ['docker_image', 'docker_volumes', 'environment_vars', 'extra_jvm_args', 'python_venv_path'].sort(),
     );
-    for (const n of PARAM_NAMES) expect(PARAMS[n].option).toMatch(/^[a-z][A-Za-z]+$/);
+    const serverOnly = PARAM_NAMES.filter((n) => !('option' in PARAMS[n]));
+    expect(serverOnly).toEqual(['idle_timeout_seconds', 'max_lifetime_seconds']);
+    for (const n of PARAM_NAMES)
+      if (!serverOnly.includes(n))
+        expect((PARAMS[n] as { option?: string }).option).toMatch(/^[a-z][A-Za-z]+$/);
+    for (const n of serverOnly) expect('cli' in PARAMS[n]).toBe(false);
   });
 });
 

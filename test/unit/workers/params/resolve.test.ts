@@ -192,3 +192,49 @@ describe('every bad request names the parameter and the fix', () => {
     );
   });
 });
+
+describe('idle timeout and maximum lifetime (server-side limits of created workers)', () => {
+  it('off unless set; config defaults, a tool argument wins, 0 and null mean no limit', () => {
+    expect(resolve({}).lifecycle).toEqual({ idleTimeoutMs: undefined, maxLifetimeMs: undefined });
+    const d = { idle_timeout_seconds: 3600, max_lifetime_seconds: 86_400 };
+    expect(resolve({}, d).lifecycle).toEqual({ idleTimeoutMs: 3_600_000, maxLifetimeMs: 86_400_000 });
+    expect(resolve({ idle_timeout_seconds: 5 }, d).lifecycle).toEqual({
+      idleTimeoutMs: 5000,
+      maxLifetimeMs: 86_400_000,
+    });
+    expect(resolve({ idle_timeout_seconds: 0, max_lifetime_seconds: 0 }, d).lifecycle).toEqual({
+      idleTimeoutMs: undefined,
+      maxLifetimeMs: undefined,
+    });
+    // null from a client means "not given": the config's value stays.
+    expect(resolve({ idle_timeout_seconds: null }, d).lifecycle.idleTimeoutMs).toBe(3_600_000);
+    expect(resolve({}, { idle_timeout_seconds: null }).lifecycle.idleTimeoutMs).toBeUndefined();
+  });
+
+  it.each([
+    [
+      { idle_timeout_seconds: -1 },
+      /^idle_timeout_seconds: must be 0 \(no idle timeout\) or a number of seconds, got -1$/,
+    ],
+    [{ idle_timeout_seconds: 1.5 }, /^idle_timeout_seconds: must be a whole number of seconds, got 1.5$/],
+    [
+      { max_lifetime_seconds: 2_592_001 },
+      /^max_lifetime_seconds: must be at most 2592000 s \(30 days\), got 2592001; use 0 for no maximum lifetime$/,
+    ],
+    [
+      { max_lifetime_seconds: '60' },
+      /^max_lifetime_seconds: expected a whole number of seconds, got string '60'$/,
+    ],
+  ])('%j is refused, naming the field and the bound', (args, message) => {
+    expect(() => resolve(args as Partial<CreateArgs>)).toThrow(message);
+  });
+
+  it('the config file is checked with the same bounds, naming its path', () => {
+    const r = SessionCreationSchema.safeParse({ defaults: { idle_timeout_seconds: -5 } });
+    expect(r.success).toBe(false);
+    expect(r.error!.issues[0]).toMatchObject({
+      path: ['defaults', 'idle_timeout_seconds'],
+      message: 'must be 0 (no idle timeout) or a number of seconds, got -5',
+    });
+  });
+});
