@@ -66,6 +66,8 @@ export class WorkerService {
   private readonly inFlight = new Set<{ abort: AbortController; done: Promise<unknown> }>();
   private readonly sweepGate: Promise<unknown>;
   private readonly pool: WarmPool;
+  /** Stops of workers whose idle timeout or lifetime ran out, until they finish. */
+  private readonly expiring = new Set<Promise<void>>();
 
   constructor(private readonly deps: WorkerServiceDeps) {
     this.sweepGate = deps.sweepGate.catch(() => undefined);
@@ -184,6 +186,7 @@ export class WorkerService {
     }
     // Synchronous from the check above to here: nothing can interleave before the add.
     this.deps.registry.add(session);
+    this.watchLifecycle(session, plan); // the clocks start at the claim, not while the worker waited in the pool
     logger.info(
       {
         session: id,
@@ -251,10 +254,12 @@ export class WorkerService {
         { session: session.id, reason: stop.reason },
         `stopping worker: ${stopExplanation(stop.reason, limits)}`,
       );
-      void this.removeAndStop(session).then((r) => {
+      const stopping = this.removeAndStop(session).then((r) => {
         if (r.worker_stopped) logger.info({ session: session.id, reason: stop.reason }, 'worker stopped');
         else logger.warn({ session: session.id, reason: stop.reason }, r.note);
       });
+      this.expiring.add(stopping);
+      void stopping.finally(() => this.expiring.delete(stopping));
     });
   }
 
@@ -309,10 +314,13 @@ export class WorkerService {
     return this.deps.reservations.has(name);
   }
 
-  /** Stops every create in flight (reload, shutdown) and waits until each has cleaned up. */
+  /**
+   * Stops every create in flight (reload, shutdown) and waits until each has cleaned up, and until the workers a
+   * lifecycle limit is stopping are gone (they already left the registry, so closing it would not wait for them).
+   */
   async abortAll(reason: string): Promise<void> {
     const all = [...this.inFlight];
     for (const f of all) f.abort.abort(new Error(reason));
-    await Promise.all(all.map((f) => f.done));
+    await Promise.all([...all.map((f) => f.done), ...this.expiring]);
   }
 }

@@ -7,7 +7,8 @@ import type { CreatePlan } from '../params/resolve.js';
  * - the name (the pooled worker is renamed to the session's);
  * - a generated PSK (each pooled worker has its own; the caller never knew the one its plan drew). A PSK the
  *   caller named (`auth_token`) never matches; one from the config matches only the same token from the config;
- * - start-up tuning (timeouts, login retries, pull timeout): the pooled worker has already started.
+ * - start-up tuning (timeouts, login retries, pull timeout): the pooled worker has already started;
+ * - the idle timeout and maximum lifetime: the server applies the request's own from the claim on.
  * Everything else must be equal: launch method, language, auth type, heap, JVM arguments, environment, image,
  * pull policy, memory and CPU limits, volumes, venv. A field added to CreatePlan later takes part unless it is
  * listed here, so a new worker-shaping parameter can never be ignored by mistake.
@@ -25,6 +26,7 @@ export function workerShape(plan: CreatePlan): Record<string, unknown> {
     token: _token,
     tokenSource,
     startup: _startup,
+    lifecycle: _lifecycle,
     docker: { pullTimeoutMs: _pullTimeout, ...docker },
     python,
     ...rest

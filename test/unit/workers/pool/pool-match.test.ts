@@ -26,6 +26,10 @@ describe('which creates a pooled worker serves', () => {
     // Arguments that resolve to the pool's values still match.
     expect(planMatches(spec.template, request({ heap_size_gb: 1, launch_method: 'docker' }))).toBe(true);
     expect(planMatches(spec.template, request({ programming_language: 'python' }))).toBe(true);
+    // The idle timeout and lifetime do not shape the worker: the create's own apply from the claim on.
+    expect(planMatches(spec.template, request({ idle_timeout_seconds: 5, max_lifetime_seconds: 60 }))).toBe(
+      true,
+    );
   });
 
   it('a different heap, language, image, method, auth, JVM argument, variable or pull policy does not match', () => {
