@@ -19,8 +19,8 @@ export interface ScriptResult {
   stderr: string;
 }
 
-/** The log stream is pushed in 100 ms batches: wait a little longer after the command for its last lines. */
-const LOG_FLUSH_MS = 250;
+/** How long to wait for the end marker before answering with what arrived (a worker that stopped logging). */
+const MARKER_WAIT_MS = 10_000;
 
 /** Thrown when the call itself failed (transport), as opposed to the script raising an error. */
 export class ScriptTransportError extends TransportError {
@@ -52,10 +52,14 @@ export async function runScript(
         );
       throw new ScriptTransportError(errorMessage(e));
     }
-    await sleep(LOG_FLUSH_MS);
+    // The log stream arrives in order but late (batched, and later still on a loaded machine): a fixed wait
+    // lost output. A marker printed by a second command comes after every line of the first, so once it is
+    // here, all of the script's output is too; lines from the marker's command on are not the script's.
+    const markerStart = await printEndMarker(conn, ide, items, timeoutMs);
     const start = micros(result.startTimestamp) ?? startedMicros;
-    const end = (micros(result.endTimestamp) ?? Date.now() * 1000) + LOG_FLUSH_MS * 1000;
-    const mine = items.filter((i) => i.micros >= start - 1000 && i.micros <= end);
+    const mine = items.filter(
+      (i) => i.micros >= start - 1000 && (markerStart === undefined || i.micros < markerStart),
+    );
     const text = (level: string): string =>
       mine
         .filter((i) => i.logLevel === level)
@@ -72,6 +76,28 @@ export async function runScript(
     };
   } finally {
     unsubscribe();
+  }
+}
+
+/**
+ * Runs a print of a unique marker and waits until the log stream has delivered it. Returns the marker
+ * command's start (micros), or undefined when the marker could not be printed or did not come in time.
+ */
+async function printEndMarker(
+  conn: WorkerConnection,
+  ide: DhType.IdeSession,
+  items: DhType.ide.LogItem[],
+  timeoutMs: number,
+): Promise<number | undefined> {
+  const marker = helperName('end');
+  const code = conn.info.consoleType === 'groovy' ? `println '${marker}'` : `print('${marker}')`;
+  try {
+    const r = await withTimeout(ide.runCode(code), Math.min(timeoutMs, MARKER_WAIT_MS), 'the end marker');
+    const deadline = Date.now() + MARKER_WAIT_MS;
+    while (!items.some((i) => i.message.includes(marker)) && Date.now() < deadline) await sleep(20);
+    return micros(r.startTimestamp);
+  } catch {
+    return undefined;
   }
 }
 
