@@ -123,6 +123,15 @@ export async function readTableData<P>(
         columns: opts.columns,
         filters: opts.filters,
         sort: opts.sort,
+        // Every format writes at least one character per cell (a separator, a key, a tag), so a budget of B
+        // characters never holds more than B / columns rows. The budget without the schema's share is an upper
+        // bound of the real one.
+        rowsThatFit: (columnCount) => {
+          const upper = typeof opts.maxChars === 'number' ? opts.maxChars : opts.maxChars([]);
+          return columnCount > 0 && upper < Number.MAX_SAFE_INTEGER
+            ? Math.floor(upper / columnCount) + 1
+            : undefined;
+        },
         timeoutMs: opts.timeoutMs,
       },
       () => missingTable(conn, name),

@@ -23,6 +23,11 @@ export interface TableQuery {
   /** Deephaven filter expressions, all of which must hold ("Price > 10", "Sym in `A`, `B`"). */
   filters?: string[];
   sort?: SortKey[];
+  /**
+   * The most rows the answer can hold given the number of columns read (the size cap): the worker is asked for
+   * no more than that, so a capped read of a big table does not make it prepare rows nobody will read.
+   */
+  rowsThatFit?: (columnCount: number) => number | undefined;
   timeoutMs: number;
 }
 
@@ -158,7 +163,10 @@ export async function queryTable(
       refTicket = ticket;
     }
 
-    const [first, last] = rowRange(total, q);
+    const [first, wantedLast] = rowRange(total, q);
+    const fit = q.rowsThatFit?.(q.columns?.length ?? fields.length);
+    // The size cap keeps the first rows of the range: the rest is not sent.
+    const last = fit !== undefined && wantedLast - first > fit ? first + fit : wantedLast;
     if (first !== 0 || last !== total) {
       const ticket = flight.newExportTicket();
       exports.push(ticket);
@@ -181,7 +189,7 @@ export async function queryTable(
       schema: stream.schema,
       totalRows: total,
       first,
-      wanted: last - first,
+      wanted: wantedLast - first,
       refreshing: !info.is_static,
       batches: stream.batches,
       close: async () => {
