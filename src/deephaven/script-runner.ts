@@ -54,12 +54,14 @@ export async function runScript(
     }
     // The log stream arrives in order but late (batched, and later still on a loaded machine): a fixed wait
     // lost output. A marker printed by a second command comes after every line of the first, so once it is
-    // here, all of the script's output is too; lines from the marker's command on are not the script's.
-    const markerStart = await printEndMarker(conn, ide, items, timeoutMs);
+    // here, all of the script's output is too, and everything from the marker on is not the script's. (Item
+    // times have millisecond resolution, coarser than the commands' own, so position, not time, ends the window.)
+    const marker = await printEndMarker(conn, ide, items, timeoutMs);
+    const markerAt = items.findIndex((i) => i.message.includes(marker));
     const start = micros(result.startTimestamp) ?? startedMicros;
-    const mine = items.filter(
-      (i) => i.micros >= start - 1000 && (markerStart === undefined || i.micros < markerStart),
-    );
+    const mine = (
+      markerAt >= 0 ? items.slice(0, markerAt) : items.filter((i) => !i.message.includes(marker))
+    ).filter((i) => i.micros >= start - 1000);
     const text = (level: string): string =>
       mine
         .filter((i) => i.logLevel === level)
@@ -79,26 +81,23 @@ export async function runScript(
   }
 }
 
-/**
- * Runs a print of a unique marker and waits until the log stream has delivered it. Returns the marker
- * command's start (micros), or undefined when the marker could not be printed or did not come in time.
- */
+/** Prints a unique marker in a second command and waits (within a bound) until the log stream delivered it. */
 async function printEndMarker(
   conn: WorkerConnection,
   ide: DhType.IdeSession,
   items: DhType.ide.LogItem[],
   timeoutMs: number,
-): Promise<number | undefined> {
+): Promise<string> {
   const marker = helperName('end');
   const code = conn.info.consoleType === 'groovy' ? `println '${marker}'` : `print('${marker}')`;
   try {
-    const r = await withTimeout(ide.runCode(code), Math.min(timeoutMs, MARKER_WAIT_MS), 'the end marker');
+    await withTimeout(ide.runCode(code), Math.min(timeoutMs, MARKER_WAIT_MS), 'the end marker');
     const deadline = Date.now() + MARKER_WAIT_MS;
     while (!items.some((i) => i.message.includes(marker)) && Date.now() < deadline) await sleep(20);
-    return micros(r.startTimestamp);
   } catch {
-    return undefined;
+    // Answer with what arrived; the marker, if it comes late, is filtered out by its text.
   }
+  return marker;
 }
 
 function micros(d: DhType.DateWrapper | undefined | null): number | undefined {

@@ -76,6 +76,14 @@ describe('session_script_run', () => {
     expect(d.removed).toEqual([{ name: 'run_t', type: 'Table' }]);
   });
 
+  it('captures all of a long output and nothing of its own end marker', async () => {
+    const r = await run(PY, 'for i in range(3000):\n    print(f"line {i}")');
+    const lines = String(r.stdout).split('\n');
+    expect(lines).toHaveLength(3001);
+    expect(lines[2999]).toBe('line 2999');
+    expect(r.stdout).not.toMatch(/__dh_mcp_/);
+  });
+
   it("a script error is success=false with the worker's message, without Java stack frames", async () => {
     const r = await call(client, 'session_script_run', {
       session_id: PY,
