@@ -189,7 +189,8 @@ async function measure({ label, table, format, ourArgs, refArgs, ourEnv }) {
   let ref;
   // The reference's yaml is PyYAML in pure Python: over a minute at 100,000 rows, most of an hour at 1,000,000.
   const refSkipped = format === 'yaml' && refCall.max_rows > 100_000;
-  if (refSkipped) console.error(`reference not run for yaml at ${refCall.max_rows} rows (PyYAML takes too long)`);
+  if (refSkipped)
+    console.error(`reference not run for yaml at ${refCall.max_rows} rows (PyYAML takes too long)`);
   const ourRuns = [first.ms];
   const refRuns = [];
   let last = first;

@@ -40,7 +40,13 @@ function tarOf(name: string, content: string): Buffer {
   field('0000000\0', 108, 8);
   field('0000000\0', 116, 8);
   field(body.length.toString(8).padStart(11, '0') + '\0', 124, 12);
-  field(Math.floor(Date.now() / 1000).toString(8).padStart(11, '0') + '\0', 136, 12);
+  field(
+    Math.floor(Date.now() / 1000)
+      .toString(8)
+      .padStart(11, '0') + '\0',
+    136,
+    12,
+  );
   field('        ', 148, 8);
   field('0', 156, 1);
   field('ustar\0', 257, 6);
@@ -94,8 +100,10 @@ async function start(
   const deadline = Date.now() + BOOT_MS;
   while (!READY.test(stripAnsi(text))) {
     const state = (await container.inspect()).State;
-    if (!state.Running) throw new Error(`${image} exited (${state.ExitCode}) before it was ready:\n${text.slice(-2000)}`);
-    if (Date.now() > deadline) throw new Error(`${image} not ready within ${BOOT_MS} ms:\n${text.slice(-2000)}`);
+    if (!state.Running)
+      throw new Error(`${image} exited (${state.ExitCode}) before it was ready:\n${text.slice(-2000)}`);
+    if (Date.now() > deadline)
+      throw new Error(`${image} not ready within ${BOOT_MS} ms:\n${text.slice(-2000)}`);
     await new Promise((r) => setTimeout(r, 250));
   }
   const port = (await container.inspect()).NetworkSettings.Ports['10000/tcp']![0]!.HostPort;
@@ -109,7 +117,10 @@ const pyPsk = randomBytes(12).toString('hex');
 const groovyPsk = randomBytes(12).toString('hex');
 
 beforeAll(async () => {
-  const answers = await fetch(`http://${registry}/v2/`).then((r) => r.ok, () => false);
+  const answers = await fetch(`http://${registry}/v2/`).then(
+    (r) => r.ok,
+    () => false,
+  );
   if (!answers) throw new Error(`no registry answers on ${registry}: run scripts/provision-registry.sh`);
   for (const ref of [SERVER, SLIM]) {
     await removeLocalCopy(ref);
@@ -152,14 +163,16 @@ describe('stand-ins for the official images', () => {
       expect(info.Config.Labels?.['io.dh-mcp.worker-protocol']).toBeUndefined();
     }
     // No dh-mcp worker entry point inside.
-    await expect(
-      py.container.getArchive({ path: '/opt/deephaven/bin/dh_worker.py' }),
-    ).rejects.toMatchObject({ statusCode: 404 });
+    await expect(py.container.getArchive({ path: '/opt/deephaven/bin/dh_worker.py' })).rejects.toMatchObject({
+      statusCode: 404,
+    });
   });
 
   it('print the official PSK banner, then the ready line', () => {
     const logs = py.logs();
-    const banner = logs.indexOf(`Superuser access through pre-shared key is enabled - use ${pyPsk} to connect`);
+    const banner = logs.indexOf(
+      `Superuser access through pre-shared key is enabled - use ${pyPsk} to connect`,
+    );
     expect(banner).toBeGreaterThan(-1);
     expect(logs.search(/\| Server started on port 10000/)).toBeGreaterThan(banner);
     expect(groovy.logs()).toContain("# Bootstrapping from file '/opt/deephaven/config/test-bootstrap.prop'");
