@@ -86,7 +86,13 @@ describe('launch failures', () => {
 
   it('python worker dies during start: its error and last lines', async () => {
     const e = await expectFailure(
-      { session_name: 'dies-python', launch_method: 'python', extra_jvm_args: ['-XX:MaxMetaspaceSize=20m'] },
+      // Too little metaspace for the classes a boot loads. Class-data sharing (on when the archive exists) maps
+      // classes outside the metaspace, so it is turned off here (the last -Xshare wins over the launcher's).
+      {
+        session_name: 'dies-python',
+        launch_method: 'python',
+        extra_jvm_args: ['-Xshare:off', '-XX:MaxMetaspaceSize=20m'],
+      },
       /the worker failed to start: RuntimeError/,
     );
     expect(e).toMatch(/Last worker output:\n {2}.*\n/);
@@ -116,8 +122,9 @@ describe('launch failures', () => {
         session_name: 'slow',
         launch_method: 'python',
       });
+      // No check of the last lines: after 1 s the JVM may not have printed anything yet (the python case above
+      // checks them).
       expect(r.error).toMatch(/did not report ready within 1 s/);
-      expect(r.error).toMatch(/Last worker output:/);
     } finally {
       await slow.close();
     }
