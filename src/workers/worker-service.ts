@@ -2,7 +2,7 @@ import type { CredentialRetrievalMode, SessionCreationConfig } from '../config/s
 import { resolveCreateRequest, type CreateArgs, type CreatePlan } from '../creation/create-request.js';
 import { makeSessionId } from '../sessions/session-id.js';
 import type { SessionRegistry } from '../sessions/registry.js';
-import { InvalidRequestError, NotFoundError, UserError, withContext } from '../util/errors.js';
+import { InvalidRequestError, NotFoundError, withContext } from '../util/errors.js';
 import { quote } from '../util/quote.js';
 import type { CommunityPolicy } from './params/policy.js';
 import { logger } from '../util/logger.js';
@@ -113,11 +113,11 @@ export class WorkerService {
   ): Promise<DynamicSession> {
     const { creation } = settings;
     if (!creation)
-      throw new UserError(
+      throw new InvalidRequestError(
         'Community session creation not configured in deephaven_mcp.json; add a "community": {"session_creation": {}} section (docs/configuration.md)',
       );
     if (creation.max_concurrent_sessions === 0)
-      throw new UserError(
+      throw new InvalidRequestError(
         'Community session creation is disabled: community.session_creation.max_concurrent_sessions is 0',
       );
     const plan = resolveCreateRequest(args, creation, { policy: settings.policy });
@@ -158,7 +158,7 @@ export class WorkerService {
     onProgress?: ProgressFn,
   ): Promise<DynamicSession> {
     const claimed = await claimPooled(this.pool, plan);
-    if (claimed) return this.registerClaimed(claimed, plan, id, credentialMode, signal, onProgress);
+    if (claimed) return this.registerClaimed(claimed, plan, credentialMode, signal, onProgress);
     // A fresh worker takes a slot the pool may hold: the pool gives it up (pool-sizing.ts).
     this.pool.rebalance();
     return this.launchAndRegister(plan, id, credentialMode, signal, onProgress);
@@ -168,7 +168,6 @@ export class WorkerService {
   private async registerClaimed(
     w: ClaimedWorker,
     plan: CreatePlan,
-    id: string,
     credentialMode: CredentialRetrievalMode,
     signal: AbortSignal,
     onProgress?: ProgressFn,
@@ -180,25 +179,11 @@ export class WorkerService {
     });
     await w.handle.rename(plan.name);
     const session = new DynamicSession(w.handle, plan.method, w.connection, true);
-    if (signal.aborted) {
-      await session.stop();
-      throw new LaunchError(`creation was cancelled (${cancelReason(signal)}); the worker was stopped`);
-    }
-    // Synchronous from the check above to here: nothing can interleave before the add.
-    this.deps.registry.add(session);
-    this.watchLifecycle(session, plan); // the clocks start at the claim, not while the worker waited in the pool
-    logger.info(
-      {
-        session: id,
-        pooled: w.poolName,
-        kind: w.handle.kind,
-        port: w.handle.endpoint.port,
-        ms: Date.now() - started,
-      },
-      'worker claimed from the warm pool',
-    );
-    logBrowserAccess(session, credentialMode);
-    return session;
+    // The clocks start at the claim, not while the worker waited in the pool.
+    return this.register(session, plan, credentialMode, signal, 'worker claimed from the warm pool', {
+      pooled: w.poolName,
+      ms: Date.now() - started,
+    });
   }
 
   private async launchAndRegister(
@@ -225,6 +210,23 @@ export class WorkerService {
       onProgress,
     });
     const session = new DynamicSession(handle, plan.method, connection);
+    return this.register(session, plan, credentialMode, signal, 'worker created', {
+      ms: Date.now() - started,
+    });
+  }
+
+  /**
+   * Makes a started worker the session, unless its create was cancelled meanwhile (then the worker is stopped),
+   * starts its lifecycle clocks and announces it (log line, browser banner).
+   */
+  private async register(
+    session: DynamicSession,
+    plan: CreatePlan,
+    credentialMode: CredentialRetrievalMode,
+    signal: AbortSignal,
+    message: string,
+    fields: Record<string, unknown>,
+  ): Promise<DynamicSession> {
     if (signal.aborted) {
       await session.stop();
       throw new LaunchError(`creation was cancelled (${cancelReason(signal)}); the worker was stopped`);
@@ -232,10 +234,8 @@ export class WorkerService {
     // Synchronous from the check above to here: nothing can interleave before the add.
     this.deps.registry.add(session);
     this.watchLifecycle(session, plan);
-    logger.info(
-      { session: id, kind: handle.kind, port: handle.endpoint.port, ms: Date.now() - started },
-      'worker created',
-    );
+    const { handle } = session;
+    logger.info({ session: session.id, kind: handle.kind, port: handle.endpoint.port, ...fields }, message);
     logBrowserAccess(session, credentialMode);
     return session;
   }
