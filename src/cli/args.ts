@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { UserError } from '../util/errors.js';
+import { InvalidRequestError } from '../util/errors.js';
 
 export const TRANSPORTS = ['stdio', 'streamable-http', 'sse'] as const;
 export type TransportKind = (typeof TRANSPORTS)[number];
@@ -52,15 +52,17 @@ export function parseServerArgs(argv: string[]): ServerArgs {
       allowPositionals: false,
     });
   } catch (e) {
-    throw new UserError(`${(e as Error).message}\n\n${USAGE}`);
+    throw new InvalidRequestError(`${(e as Error).message}\n\n${USAGE}`);
   }
   const v = parsed.values;
   if (!(TRANSPORTS as readonly string[]).includes(v.transport)) {
-    throw new UserError(`--transport must be one of ${TRANSPORTS.join(', ')}, got '${v.transport}'`);
+    throw new InvalidRequestError(
+      `--transport must be one of ${TRANSPORTS.join(', ')}, got '${v.transport}'`,
+    );
   }
   const port = Number(v.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new UserError(`--port must be 0-65535, got '${v.port}'`);
+    throw new InvalidRequestError(`--port must be 0-65535, got '${v.port}'`);
   return {
     transport: v.transport as TransportKind,
     host: v.host,

@@ -21,7 +21,7 @@ import {
   stopDetached,
   workersDir,
 } from '../tracking/detached-workers.js';
-import { UserError, errorKind, errorMessage } from '../util/errors.js';
+import { InvalidRequestError, errorKind, errorMessage } from '../util/errors.js';
 import { runSetup } from '../setup/setup-command.js';
 import { DriverSet } from '../workers/drivers/index.js';
 import { LABELS } from '../workers/owner-labels.js';
@@ -69,7 +69,7 @@ type WorkerValues = Record<string, string | string[] | boolean | undefined> & {
 function num(v: string | undefined, flag: string): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isFinite(n)) throw new UserError(`--${flag} expects a number, got '${v}'`);
+  if (!Number.isFinite(n)) throw new InvalidRequestError(`--${flag} expects a number, got '${v}'`);
   return n;
 }
 
@@ -91,7 +91,7 @@ const SIGNAL_NUMBERS: Record<string, number> = os.constants.signals as unknown a
 
 async function workerRun(v: WorkerValues, command: string[]): Promise<number> {
   if (!command.length)
-    throw new UserError('worker run needs a command after --, e.g. dh-mcp worker run -- npm test');
+    throw new InvalidRequestError('worker run needs a command after --, e.g. dh-mcp worker run -- npm test');
   const progress = progressLine();
   const abort = new AbortController();
   let signalled: NodeJS.Signals | undefined;
@@ -141,10 +141,10 @@ async function workerRun(v: WorkerValues, command: string[]): Promise<number> {
 
 async function workerStart(v: WorkerValues): Promise<number> {
   const ttl = num(v.ttl, 'ttl') ?? 7200;
-  if (!(ttl > 0)) throw new UserError(`--ttl must be greater than 0, got ${ttl}`);
+  if (!(ttl > 0)) throw new InvalidRequestError(`--ttl must be greater than 0, got ${ttl}`);
   const plan = planFor(workerOptions(v), await creationDefaults(v.config));
   if (loadDetached(plan.name))
-    throw new UserError(`a worker named '${plan.name}' is already started; stop it first`);
+    throw new InvalidRequestError(`a worker named '${plan.name}' is already started; stop it first`);
   const expires = new Date(Date.now() + ttl * 1000).toISOString();
   const progress = progressLine();
   // A signal during the start cancels it (the start stops what it launched); never the default action, which
@@ -277,9 +277,9 @@ async function main(argv: string[]): Promise<number> {
         return workerStart(values);
       case 'stop': {
         const name = positionals[0];
-        if (!name) throw new UserError('worker stop needs the worker name (see dh-mcp worker ls)');
+        if (!name) throw new InvalidRequestError('worker stop needs the worker name (see dh-mcp worker ls)');
         const w = loadDetached(name);
-        if (!w) throw new UserError(`no started worker named '${name}' (see dh-mcp worker ls)`);
+        if (!w) throw new InvalidRequestError(`no started worker named '${name}' (see dh-mcp worker ls)`);
         await stopDetached(w, new DriverSet());
         process.stderr.write(`dh-mcp: worker '${name}' stopped\n`);
         return 0;
@@ -302,7 +302,7 @@ async function main(argv: string[]): Promise<number> {
       }
     }
   }
-  throw new UserError(`unknown command '${argv.join(' ')}'; see dh-mcp --help`);
+  throw new InvalidRequestError(`unknown command '${argv.join(' ')}'; see dh-mcp --help`);
 }
 
 main(process.argv.slice(2)).then(

@@ -5,7 +5,7 @@ import { AppState } from '../server/app-state.js';
 import { startHttp, type RunningHttp } from '../server/http-transport.js';
 import { createMcpServer, SERVER_VERSION } from '../server/mcp-server.js';
 import { installShutdown } from '../server/shutdown.js';
-import { UserError, errorMessage } from '../util/errors.js';
+import { InvalidRequestError, errorMessage } from '../util/errors.js';
 import { logger } from '../util/logger.js';
 import { parseServerArgs, USAGE } from './args.js';
 
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  if (e instanceof ConfigError || e instanceof UserError) {
+  if (e instanceof ConfigError || e instanceof InvalidRequestError) {
     process.stderr.write(`dh-mcp-systems-server: ${e.message}\n`);
     process.exit(2);
   }

@@ -1,4 +1,4 @@
-import { UserError } from '../util/errors.js';
+import { InvalidRequestError } from '../util/errors.js';
 import { dataOf, readTableData } from './table-access.js';
 import { helperName, runScript } from './script-runner.js';
 import type { WorkerConnection } from './worker-connection.js';
@@ -14,7 +14,7 @@ export interface PipPackage {
  */
 export async function listPipPackages(conn: WorkerConnection, timeoutMs: number): Promise<PipPackage[]> {
   if (conn.info.consoleType !== 'python')
-    throw new UserError(
+    throw new InvalidRequestError(
       `session_pip_list works on Python workers only; this worker runs a ${conn.info.consoleType ?? 'unknown'} console`,
     );
   const name = helperName('pip');

@@ -7,7 +7,7 @@ import {
   type FormattedData,
   type TableFormat,
 } from '../formats/table-formats.js';
-import { UserError } from '../util/errors.js';
+import { InvalidRequestError } from '../util/errors.js';
 import { withTimeout } from '../util/timeout.js';
 import { queryTable, type SortKey } from './flight/table-query.js';
 import { listTables } from './variables.js';
@@ -28,7 +28,7 @@ export async function openTable(
   const def = tables.find((t) => t.title === name);
   if (!def) {
     const known = tables.map((t) => t.title).filter(Boolean);
-    throw new UserError(
+    throw new InvalidRequestError(
       `no table named ${quote(name)} in the worker's scope; ${known.length ? `tables: ${known.join(', ')}` : 'it holds no tables'}`,
     );
   }
@@ -202,11 +202,11 @@ export function dataOf(r: TableData): FormattedData {
 }
 
 /** The error for a name that is not a table in the worker's scope (undefined when it is one after all). */
-async function missingTable(conn: WorkerConnection, name: string): Promise<UserError | undefined> {
+async function missingTable(conn: WorkerConnection, name: string): Promise<InvalidRequestError | undefined> {
   const tables = await listTables(conn);
   if (tables.some((t) => t.title === name)) return undefined;
   const known = tables.map((t) => t.title).filter(Boolean);
-  return new UserError(
+  return new InvalidRequestError(
     `no table named '${name}' in the worker's scope; ${known.length ? `tables: ${known.join(', ')}` : 'it holds no tables'}`,
   );
 }

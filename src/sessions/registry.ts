@@ -1,4 +1,4 @@
-import { NotFoundError, UserError } from '../util/errors.js';
+import { NotFoundError, InvalidRequestError } from '../util/errors.js';
 import { logger } from '../util/logger.js';
 import type { CommunitySession } from './community-session.js';
 import { parseSessionId } from './session-id.js';
@@ -13,7 +13,8 @@ export class SessionRegistry {
   }
 
   add(session: CommunitySession): void {
-    if (this.sessions.has(session.id)) throw new UserError(`Session '${session.id}' already exists`);
+    if (this.sessions.has(session.id))
+      throw new InvalidRequestError(`Session '${session.id}' already exists`);
     this.sessions.set(session.id, session);
   }
 

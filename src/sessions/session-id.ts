@@ -1,4 +1,4 @@
-import { UserError } from '../util/errors.js';
+import { InvalidRequestError } from '../util/errors.js';
 import { quote } from '../util/quote.js';
 
 export type SessionSource = 'config' | 'dynamic';
@@ -20,7 +20,7 @@ export function parseSessionId(id: string): ParsedSessionId {
   const second = first < 0 ? -1 : id.indexOf(':', first + 1);
   const parts = second < 0 ? [] : [id.slice(0, first), id.slice(first + 1, second), id.slice(second + 1)];
   if (parts.length !== 3 || parts.some((p) => p === '')) {
-    throw new UserError(
+    throw new InvalidRequestError(
       `Invalid session_id ${quote(id)}: expected 'community:config:<name>' or 'community:dynamic:<name>' (see sessions_list)`,
     );
   }

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { createDockerClient, dockerAnswers, dockerEngine, imageExists } from '../workers/docker-client.js';
 import { ensureImage } from '../workers/image-pull.js';
 import { detectLaunchMethod } from '../creation/detect-launch-method.js';
-import { UserError, errorMessage } from '../util/errors.js';
+import { InvalidRequestError, errorMessage } from '../util/errors.js';
 import { cdsArchiveDirs, defaultImage, pinnedDeephavenVersion, runtimeVenv } from '../util/paths.js';
 import { buildCdsArchive } from './cds.js';
 import {
@@ -220,7 +220,7 @@ export async function runSetup(argv: string[], io: SetupIo, out: (text: string) 
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (e) {
-    throw new UserError(`${(e as Error).message}\n\n${SETUP_USAGE}`);
+    throw new InvalidRequestError(`${(e as Error).message}\n\n${SETUP_USAGE}`);
   }
   const { values: v, positionals } = parsed;
   if (v.help) {
@@ -229,10 +229,12 @@ export async function runSetup(argv: string[], io: SetupIo, out: (text: string) 
   }
   const what = positionals[0] ?? 'all';
   if (positionals.length > 1 || !['python', 'docker', 'all'].includes(what))
-    throw new UserError(`setup takes 'python', 'docker' or nothing (both), got '${positionals.join(' ')}'`);
-  if (v.image && what === 'python') throw new UserError('--image applies to setup docker');
+    throw new InvalidRequestError(
+      `setup takes 'python', 'docker' or nothing (both), got '${positionals.join(' ')}'`,
+    );
+  if (v.image && what === 'python') throw new InvalidRequestError('--image applies to setup docker');
   if ((v.python || v['find-links'] || v['no-cds']) && what === 'docker')
-    throw new UserError('--python, --find-links and --no-cds apply to setup python');
+    throw new InvalidRequestError('--python, --find-links and --no-cds apply to setup python');
 
   const steps: StepResult[] = [];
   const force = v.force ?? false;
@@ -256,7 +258,7 @@ export async function runSetup(argv: string[], io: SetupIo, out: (text: string) 
       r = await run();
     } catch (e) {
       if (io.signal.aborted) throw e;
-      if (!(e instanceof StepFailure) && !(e instanceof UserError)) {
+      if (!(e instanceof StepFailure) && !(e instanceof InvalidRequestError)) {
         r = { status: 'failed', error: errorMessage(e) };
       } else r = { status: 'failed', error: e.message };
     }

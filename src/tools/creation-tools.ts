@@ -4,7 +4,7 @@ import type { CredentialRetrievalMode } from '../config/schema.js';
 import { CreateInput } from '../creation/create-request.js';
 import type { AppState } from '../server/app-state.js';
 import type { CommunitySession } from '../sessions/community-session.js';
-import { UserError } from '../util/errors.js';
+import { InvalidRequestError } from '../util/errors.js';
 import { logger } from '../util/logger.js';
 import { DynamicSession } from '../workers/dynamic-session.js';
 import type { DetailContributor } from './session-tools.js';
@@ -151,7 +151,7 @@ export function registerCreationTools(server: McpServer, state: AppState): void 
     },
     async ({ session_id }) => {
       if (!session_id.startsWith('community:'))
-        throw new UserError(
+        throw new InvalidRequestError(
           `Invalid session_id ${quote(session_id)}. This tool only works for community sessions (format: 'community:config:name' or 'community:dynamic:name')`,
         );
       const mode = state.credentialMode;
@@ -161,7 +161,7 @@ export function registerCreationTools(server: McpServer, state: AppState): void 
         { session: session_id, mode, decision: refusal ? 'DENIED' : 'ALLOWED' },
         'credential retrieval request',
       );
-      if (refusal) throw new UserError(refusal);
+      if (refusal) throw new InvalidRequestError(refusal);
       return { ...s.credentials() };
     },
   );

@@ -12,7 +12,7 @@ import { NOTE_RESERVE, checkReadRequest, truncationNote } from './table-read-req
 import type { AppState } from '../server/app-state.js';
 import { maxResponseChars, operationTimeoutMs, scriptTimeoutMs } from '../sessions/limits.js';
 import { withConnection } from '../sessions/with-connection.js';
-import { InvalidRequestError, TransportError, UserError, errorMessage } from '../util/errors.js';
+import { InvalidRequestError, TransportError, errorMessage } from '../util/errors.js';
 import { Mutex } from '../util/mutex.js';
 import { withTimeout } from '../util/timeout.js';
 import { READ_ONLY, TextResult, defineTool } from './tool-kit.js';
@@ -246,7 +246,9 @@ export function registerDataTools(server: McpServer, state: AppState): void {
       try {
         fmt = resolveFormat(format);
       } catch (e) {
-        throw new UserError(`Invalid format parameter for table ${quote(table_name)}: ${errorMessage(e)}`);
+        throw new InvalidRequestError(
+          `Invalid format parameter for table ${quote(table_name)}: ${errorMessage(e)}`,
+        );
       }
       const req = checkReadRequest({ max_rows, offset, columns, filters, sort });
       const s = state.registry.get(session_id);
@@ -345,7 +347,7 @@ export function registerDataTools(server: McpServer, state: AppState): void {
       const hasScript = script !== null && script !== undefined;
       const hasPath = script_path !== null && script_path !== undefined && script_path !== '';
       if (hasScript === hasPath)
-        throw new UserError(
+        throw new InvalidRequestError(
           hasScript
             ? "Give either 'script' or 'script_path', not both."
             : 'Must provide either script or script_path.',
@@ -367,7 +369,7 @@ export function registerDataTools(server: McpServer, state: AppState): void {
         const printed = [r.stdout && `stdout:\n${r.stdout}`, r.stderr && `stderr:\n${r.stderr}`].filter(
           Boolean,
         );
-        throw new UserError(
+        throw new InvalidRequestError(
           `Script execution failed for session '${session_id}': ${r.error}${printed.length ? `\n${printed.join('\n')}` : ''}`,
         );
       }
@@ -407,18 +409,18 @@ export function registerDataTools(server: McpServer, state: AppState): void {
 async function readScriptFile(p: string, state: AppState): Promise<string> {
   const allowed = state.config.security?.community?.script_path_allowed_dirs ?? [];
   if (!allowed.length)
-    throw new UserError(
+    throw new InvalidRequestError(
       'script_path is disabled: list the directories it may read in security.community.script_path_allowed_dirs in deephaven_mcp.json (or pass the code as script)',
     );
   let real: string;
   try {
     real = await realpath(path.resolve(p));
   } catch (e) {
-    throw new UserError(`cannot read script_path ${quote(p)}: ${errorMessage(e)}`);
+    throw new InvalidRequestError(`cannot read script_path ${quote(p)}: ${errorMessage(e)}`);
   }
   const roots = await Promise.all(allowed.map((d) => realpath(d).catch(() => path.resolve(d))));
   if (!roots.some((r) => real === r || real.startsWith(r + path.sep)))
-    throw new UserError(
+    throw new InvalidRequestError(
       `script_path ${quote(p)} is outside security.community.script_path_allowed_dirs (${allowed.join(', ')})`,
     );
   return readFile(real, 'utf8');

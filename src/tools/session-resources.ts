@@ -6,7 +6,7 @@ import type { AppState } from '../server/app-state.js';
 import type { CommunitySession } from '../sessions/community-session.js';
 import { maxResponseChars, operationTimeoutMs } from '../sessions/limits.js';
 import { withConnection } from '../sessions/with-connection.js';
-import { UserError, errorMessage } from '../util/errors.js';
+import { InvalidRequestError, errorMessage } from '../util/errors.js';
 import { logger } from '../util/logger.js';
 import { withTimeout } from '../util/timeout.js';
 import { tokenForPerson } from '../views/credential-gate.js';
@@ -118,11 +118,11 @@ function ids(state: AppState): string[] {
 function variable(vars: Record<string, string | string[]>, name: string): string {
   const v = vars[name];
   const raw = Array.isArray(v) ? v[0] : v;
-  if (!raw) throw new UserError(`the resource URI has no ${name}`);
+  if (!raw) throw new InvalidRequestError(`the resource URI has no ${name}`);
   try {
     return decodeURIComponent(raw);
   } catch {
-    throw new UserError(`the resource URI's ${name} is not valid percent-encoding: '${raw}'`);
+    throw new InvalidRequestError(`the resource URI's ${name} is not valid percent-encoding: '${raw}'`);
   }
 }
 

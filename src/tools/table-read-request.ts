@@ -1,5 +1,5 @@
 import type { SortKey } from '../deephaven/flight/table-query.js';
-import { UserError } from '../util/errors.js';
+import { InvalidRequestError } from '../util/errors.js';
 
 /** Bounds on what one read may ask for; errors name the field and never echo a large input. */
 export const READ_LIMITS = {
@@ -29,11 +29,14 @@ export interface ReadRequest {
 const preview = (s: string): string => (s.length > 60 ? `${s.slice(0, 57)}...` : s);
 
 function checkList(field: string, values: string[], max: number, maxChars: number): void {
-  if (values.length > max) throw new UserError(`${field}: at most ${max} entries, got ${values.length}`);
+  if (values.length > max)
+    throw new InvalidRequestError(`${field}: at most ${max} entries, got ${values.length}`);
   values.forEach((v, i) => {
-    if (!v.trim()) throw new UserError(`${field}[${i}] is empty; remove it or give a value`);
+    if (!v.trim()) throw new InvalidRequestError(`${field}[${i}] is empty; remove it or give a value`);
     if (v.length > maxChars)
-      throw new UserError(`${field}[${i}] is ${v.length} characters long; the limit is ${maxChars}`);
+      throw new InvalidRequestError(
+        `${field}[${i}] is ${v.length} characters long; the limit is ${maxChars}`,
+      );
   });
 }
 
@@ -41,17 +44,17 @@ function checkList(field: string, values: string[], max: number, maxChars: numbe
 export function checkReadRequest(input: ReadRequestInput): ReadRequest {
   const { max_rows, offset } = input;
   if (max_rows !== null && max_rows !== undefined && max_rows < 0)
-    throw new UserError(`max_rows must be 0 or more (or null for all rows), got ${max_rows}`);
+    throw new InvalidRequestError(`max_rows must be 0 or more (or null for all rows), got ${max_rows}`);
   if (offset !== null && offset !== undefined && offset < 0)
-    throw new UserError(`offset must be 0 or more, got ${offset}`);
+    throw new InvalidRequestError(`offset must be 0 or more, got ${offset}`);
   const out: ReadRequest = { maxRows: max_rows ?? undefined, offset: offset ?? 0 };
 
   if (input.columns) {
     checkList('columns', input.columns, READ_LIMITS.columns, READ_LIMITS.nameChars);
-    if (!input.columns.length) throw new UserError('columns is empty; omit it to get every column');
+    if (!input.columns.length) throw new InvalidRequestError('columns is empty; omit it to get every column');
     const seen = new Set<string>();
     for (const c of input.columns) {
-      if (seen.has(c)) throw new UserError(`columns: '${preview(c)}' is listed twice`);
+      if (seen.has(c)) throw new InvalidRequestError(`columns: '${preview(c)}' is listed twice`);
       seen.add(c);
     }
     out.columns = input.columns;
@@ -70,7 +73,9 @@ export function checkReadRequest(input: ReadRequestInput): ReadRequest {
       const descending = s.startsWith('-');
       const column = (descending || s.startsWith('+') ? s.slice(1) : s).trim();
       if (!column)
-        throw new UserError(`sort[${i}] names no column; use "Col" for ascending or "-Col" for descending`);
+        throw new InvalidRequestError(
+          `sort[${i}] names no column; use "Col" for ascending or "-Col" for descending`,
+        );
       return { column, descending };
     });
     if (!out.sort.length) delete out.sort;

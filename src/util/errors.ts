@@ -24,13 +24,6 @@ export class InvalidRequestError extends DhMcpError {
   readonly kind = 'invalid_request' as const;
 }
 
-/**
- * The historical name of InvalidRequestError, kept so modules that still raise it keep compiling; new code
- * raises the specific kind.
- */
-export const UserError = InvalidRequestError;
-export type UserError = InvalidRequestError;
-
 export class NotFoundError extends DhMcpError {
   override name = 'NotFoundError';
   readonly kind = 'not_found' as const;

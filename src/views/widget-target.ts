@@ -2,7 +2,7 @@ import type { dh as DhType } from '@deephaven/jsapi-types';
 import { listVariables } from '../deephaven/variables.js';
 import type { WorkerConnection } from '../deephaven/worker-connection.js';
 import type { CommunitySession } from '../sessions/community-session.js';
-import { UserError } from '../util/errors.js';
+import { InvalidRequestError } from '../util/errors.js';
 import { withTimeout } from '../util/timeout.js';
 
 /** What a worker variable is, as far as a caption needs: its type, and for tables their size. */
@@ -28,7 +28,7 @@ export async function describeWidget(
   const def = vars.find((v) => v.title === name);
   if (!def) {
     const known = vars.map((v) => `${v.title} (${v.type})`);
-    throw new UserError(
+    throw new InvalidRequestError(
       `no variable named '${name}' in the worker's scope; ${known.length ? `variables: ${known.join(', ')}` : 'it holds no variables'}`,
     );
   }

@@ -1,4 +1,4 @@
-import { UserError } from '../util/errors.js';
+import { InvalidRequestError } from '../util/errors.js';
 
 /**
  * Names and slots of workers being created. Taking a reservation is synchronous, so the check (name free,
@@ -21,12 +21,16 @@ export class Reservations {
    */
   reserve(name: string, id: string, nameTaken: boolean, inUse: number, max: number): () => void {
     if (nameTaken)
-      throw new UserError(`Session '${id}' already exists; delete it first or pick another session_name`);
+      throw new InvalidRequestError(
+        `Session '${id}' already exists; delete it first or pick another session_name`,
+      );
     if (this.names.has(name))
-      throw new UserError(`Session '${id}' is being created by another call; pick another session_name`);
+      throw new InvalidRequestError(
+        `Session '${id}' is being created by another call; pick another session_name`,
+      );
     const used = inUse + this.names.size;
     if (used >= max)
-      throw new UserError(
+      throw new InvalidRequestError(
         `Session limit reached: ${used}/${max} sessions active or starting (community.session_creation.max_concurrent_sessions); delete one with session_community_delete first`,
       );
     this.names.add(name);

@@ -1,5 +1,5 @@
 import { RecordBatchReader, type Field, type RecordBatch, type Schema } from 'apache-arrow';
-import { UserError } from '../../util/errors.js';
+import { InvalidRequestError } from '../../util/errors.js';
 import { readArrowBatches } from './arrow-stream.js';
 import { grpcDetails, type FlightSession } from './flight-session.js';
 import { method, type ExportedTableCreationResponse, type TableReference } from './protos.js';
@@ -83,7 +83,7 @@ function unknownColumns(wanted: string[], fields: Field[], what: string): void {
   const names = new Set(fields.map((f) => f.name));
   const bad = wanted.filter((c) => !names.has(c));
   if (bad.length)
-    throw new UserError(
+    throw new InvalidRequestError(
       `${what}: no column named ${bad.map((b) => `'${b}'`).join(', ')}; the table's columns are: ${fields.map((f) => f.name).join(', ')}`,
     );
 }
@@ -97,7 +97,7 @@ function unknownColumns(wanted: string[], fields: Field[], what: string): void {
 export async function queryTable(
   flight: FlightSession,
   q: TableQuery,
-  notFound: () => Promise<UserError | undefined>,
+  notFound: () => Promise<InvalidRequestError | undefined>,
 ): Promise<TableRead> {
   const { timeoutMs } = q;
   const exports: Buffer[] = [];
@@ -225,11 +225,11 @@ async function explainFailure(flight: FlightSession, q: TableQuery, detail: stri
       );
     await flight.release([ticket]);
     if (!ok)
-      return new UserError(
+      return new InvalidRequestError(
         `filters: the worker rejected the filter expression '${filter}' on table '${q.table}' (${reason}); use Deephaven query-language conditions such as "Price > 10", "Sym = \`AAPL\`" or "Sym in \`A\`, \`B\`"`,
       );
   }
   if (q.filters?.length || q.sort?.length || q.columns)
-    return new UserError(`the worker rejected the read of table '${q.table}': ${reason}`);
+    return new InvalidRequestError(`the worker rejected the read of table '${q.table}': ${reason}`);
   return new Error(reason);
 }
