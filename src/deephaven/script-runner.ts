@@ -19,7 +19,7 @@ export interface ScriptResult {
   stderr: string;
 }
 
-/** How long to wait for the end marker before answering with what arrived (a worker that stopped logging). */
+/** How long to wait for the end marker (printed and received) before answering with what arrived. */
 const MARKER_WAIT_MS = 10_000;
 
 /** Thrown when the call itself failed (transport), as opposed to the script raising an error. */
@@ -59,9 +59,12 @@ export async function runScript(
     const marker = await printEndMarker(conn, ide, items, timeoutMs);
     const markerAt = items.findIndex((i) => i.message.includes(marker));
     const start = micros(result.startTimestamp) ?? startedMicros;
-    const mine = (
-      markerAt >= 0 ? items.slice(0, markerAt) : items.filter((i) => !i.message.includes(marker))
-    ).filter((i) => i.micros >= start - 1000);
+    // Without the marker (a worker that stopped answering), the window ends a second after the script did.
+    const end = (micros(result.endTimestamp) ?? Date.now() * 1000) + 1_000_000;
+    const mine =
+      markerAt >= 0
+        ? items.slice(0, markerAt).filter((i) => i.micros >= start - 1000)
+        : items.filter((i) => i.micros >= start - 1000 && i.micros <= end && !i.message.includes(marker));
     const text = (level: string): string =>
       mine
         .filter((i) => i.logLevel === level)
@@ -90,9 +93,10 @@ async function printEndMarker(
 ): Promise<string> {
   const marker = helperName('end');
   const code = conn.info.consoleType === 'groovy' ? `println '${marker}'` : `print('${marker}')`;
+  // One bound for printing and receiving it: the marker adds at most MARKER_WAIT_MS to the script's own time.
+  const deadline = Date.now() + Math.min(timeoutMs, MARKER_WAIT_MS);
   try {
-    await withTimeout(ide.runCode(code), Math.min(timeoutMs, MARKER_WAIT_MS), 'the end marker');
-    const deadline = Date.now() + MARKER_WAIT_MS;
+    await withTimeout(ide.runCode(code), deadline - Date.now(), 'the end marker');
     while (!items.some((i) => i.message.includes(marker)) && Date.now() < deadline) await sleep(20);
   } catch {
     // Answer with what arrived; the marker, if it comes late, is filtered out by its text.

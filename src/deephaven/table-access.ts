@@ -138,6 +138,7 @@ export async function readTableData<P>(
     ),
     opts.timeoutMs,
     `preparing the read of table '${name}'`,
+    (late) => late.close(),
   );
   try {
     const columns = columnsOf(read.schema.fields);

@@ -51,6 +51,9 @@ export class SplicingStdioServerTransport extends StdioServerTransport implement
 
   hold(chunks: Buffer[], signal?: AbortSignal): string {
     const key = `${STAND_IN}${randomUUID()}`;
+    // Already cancelled (the read finished after the cancel): the SDK will not send the answer, and the abort
+    // event has fired already, so the chunks are not held at all.
+    if (signal?.aborted) return key;
     this.held.set(key, chunks);
     // A cancelled request's answer is never sent: its chunks must not stay here.
     signal?.addEventListener('abort', () => this.held.delete(key), { once: true });

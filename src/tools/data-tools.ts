@@ -159,6 +159,7 @@ export function registerDataTools(server: McpServer, state: AppState): void {
                 openTable(c, table, known),
                 operationTimeoutMs(),
                 `opening table ${quote(table)}`,
+                (late) => late.close(),
               );
               try {
                 const data = metaRows(t);

@@ -33,10 +33,8 @@ export async function describeWidget(
     );
   }
   if (def.type !== conn.dh.VariableType.TABLE) return { name, type: def.type };
-  const table = (await withTimeout(
-    conn.ide.getObject(def),
-    timeoutMs,
-    `opening table '${name}'`,
+  const table = (await withTimeout(conn.ide.getObject(def), timeoutMs, `opening table '${name}'`, (late) =>
+    (late as DhType.Table).close(),
   )) as DhType.Table;
   try {
     return {

@@ -157,6 +157,9 @@ export class WorkerService {
     signal: AbortSignal,
     onProgress?: ProgressFn,
   ): Promise<DynamicSession> {
+    // A create cancelled before it began must not use up a pooled worker (the pool takes seconds to refill).
+    if (signal.aborted)
+      throw new LaunchError(`creation was cancelled (${cancelReason(signal)}); nothing was started`);
     const claimed = await claimPooled(this.pool, plan);
     if (claimed) return this.registerClaimed(claimed, plan, credentialMode, signal, onProgress);
     // A fresh worker takes a slot the pool may hold: the pool gives it up (pool-sizing.ts).

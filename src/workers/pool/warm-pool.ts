@@ -86,23 +86,20 @@ export class WarmPool {
     return { ...e!.worker!, poolName: e!.name };
   }
 
-  /** Whether a request would be served by this pool's workers (a matching plan), ready or not. */
-  matches(plan: CreatePlan): boolean {
-    return !!this.spec && planMatches(this.spec.template, plan);
-  }
-
   /** Starts or stops pooled workers so the pool has what the size and the free slots allow. */
   rebalance(): void {
     const spec = this.spec;
-    if (!spec || this.retryTimer) return;
+    if (!spec) return;
     const n = poolAdjustment({
       size: spec.size,
       max: spec.max,
       occupied: this.deps.occupied(),
       pooled: this.entries.length,
     });
-    for (let i = 0; i < n; i++) this.startOne(spec);
+    // Giving up slots never waits: a create must not exceed max_concurrent_sessions while the pool backs off.
     for (let i = 0; i < -n; i++) this.evictOne('a create needs the slot');
+    // Starting waits out a back-off; one failed start sets it, and the rest of this round waits too.
+    for (let i = 0; i < n && !this.retryTimer; i++) this.startOne(spec);
   }
 
   /** Stops every pooled worker, ready or still starting, and waits until each is gone. Nothing refills. */

@@ -69,6 +69,15 @@ describe('SplicingStdioServerTransport', () => {
     expect(output()).toBe(serializeMessage(answer(2, key)));
   });
 
+  it('does not hold the text of a request cancelled before the text was ready', async () => {
+    const { transport, output } = setup();
+    const ac = new AbortController();
+    ac.abort();
+    const key = transport.hold([wireEncode('x')], ac.signal);
+    await transport.send(answer(3, key));
+    expect(output()).toBe(serializeMessage(answer(3, key)));
+  });
+
   it('carries a tool answer through the SDK server: the client reads the real text', async () => {
     const { stdin, transport, output } = setup();
     const server = new McpServer({ name: 't', version: '1' });

@@ -142,4 +142,19 @@ describe('WarmPool', () => {
     expect(starts).toHaveLength(1); // backing off
     await pool.drain('test');
   });
+
+  it('gives up its slots to creates while it backs off after a failed start', async () => {
+    const { pool, starts, settle, setOccupied } = harness(2, 3);
+    await settle();
+    starts[0]!.finish();
+    starts[1]!.fail(new Error('boom'));
+    await settle();
+    expect(pool.status()).toEqual({ size: 2, ready: 1, starting: 0 });
+    setOccupied(3); // sessions and creates now fill every slot
+    pool.rebalance();
+    await settle();
+    expect(starts[0]!.stopped).toBe(true);
+    expect(pool.status()).toEqual({ size: 2, ready: 0, starting: 0 });
+    await pool.drain('test');
+  });
 });
