@@ -83,7 +83,7 @@ export async function startWorker(plan: CreatePlan, opts: StartOptions): Promise
     const why = signal.aborted ? cancelReason(signal) : undefined;
     const tail = running?.logTail();
     if (running) {
-      await running.stop();
+      await (running.discard ? running.discard() : running.stop());
       if (!(await running.isAlive())) opts.tracking.untrack(plan.name);
     }
     logger.warn(

@@ -62,6 +62,8 @@ export interface RunningWorker {
   /** What stays on the machine after stop (and how to remove it); undefined or empty when nothing does. */
   leftBehind?(): string[];
   isAlive(): Promise<boolean>;
+  /** Stops it after a failed start, removing also what it made for this start (kinds that make such things). */
+  discard?(): Promise<void>;
   /** Why the worker died (exit code or signal, last lines), or undefined while it runs. */
   deathCause(): Promise<Error | undefined>;
   /** The last lines the worker printed, for error messages. */

@@ -8,6 +8,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { PACKAGE_ROOT } from '../../../src/util/paths.js';
 import { call, inMemoryServer, writeConfig } from '../../helpers/mcp.js';
 import { settleTo, snapshot, type ResourceSnapshot } from '../../helpers/leaks.js';
+import { testDocker } from '../../helpers/docker.js';
 import { scoped } from '../../helpers/scope.js';
 
 // Every way a launch can fail, on real workers and a real engine: a clear error with the worker's last output,
@@ -16,9 +17,12 @@ import { scoped } from '../../helpers/scope.js';
 let mcp: Awaited<ReturnType<typeof inMemoryServer>>;
 let baseline: ResourceSnapshot;
 
+// A named volume dh-mcp creates for the worker that is killed for memory: a failed start must remove it again.
+const OOM_VOLUME = scoped('oom-volume');
+
 const config = (defaults: Record<string, unknown> = {}) => ({
   // The empty venvs below live in the temp directory: the operator allows tool calls to name venvs there.
-  security: { community: { allowed_python_venv_dirs: [os.tmpdir()] } },
+  security: { community: { allowed_python_venv_dirs: [os.tmpdir()], allowed_named_volumes: [OOM_VOLUME] } },
   community: {
     session_creation: {
       max_concurrent_sessions: 1,
@@ -98,7 +102,7 @@ describe('launch failures', () => {
     expect(e).toMatch(/Last worker output:\n {2}.*\n/);
   });
 
-  it('container exits during start (killed for memory): exit code and cause', async () => {
+  it('container exits during start (killed for memory): exit code and cause; the volume it got is removed', async () => {
     await expectFailure(
       // The limit must exceed the heap: the smallest heap and a limit 10 MB above it. The whole heap is committed
       // and touched at JVM start (-Xms, AlwaysPreTouch), so with the JVM's own memory it exceeds the limit on
@@ -110,9 +114,11 @@ describe('launch failures', () => {
         heap_size_gb: 0.25,
         docker_memory_limit_gb: 0.26,
         extra_jvm_args: ['-Xms256m', '-XX:+AlwaysPreTouch'],
+        docker_volumes: [`${OOM_VOLUME}:/scratch`],
       },
       /the worker container exited during start \(exit code 137; 137 means it was killed, usually out of memory/,
     );
+    await expect(testDocker().getVolume(OOM_VOLUME).inspect()).rejects.toMatchObject({ statusCode: 404 });
   });
 
   it('startup timeout: stops the worker it gave up on', async () => {

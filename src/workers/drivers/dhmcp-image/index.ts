@@ -41,7 +41,7 @@ export function dhmcpImageDriver(docker: () => Docker): WorkerDriver {
         });
         return worker.running(ready);
       } catch (e) {
-        await worker.stop();
+        await worker.discard();
         if (!(await worker.isAlive())) ctx.untrack();
         throw e;
       }

@@ -59,7 +59,7 @@ export function plainImageDriver(docker: () => Docker): WorkerDriver {
         });
         return worker.running(ready, { console: plan.language, secretExposure: recipe.secretExposure });
       } catch (e) {
-        await worker.stop();
+        await worker.discard();
         if (!(await worker.isAlive())) ctx.untrack();
         throw e;
       }

@@ -298,6 +298,19 @@ export class ContainerWorker extends WorkerBase {
     this.stream.end();
   }
 
+  /**
+   * Stops a worker whose start failed and removes the named volumes dh-mcp created for it: a failed create leaves
+   * nothing behind (a delete keeps them, as they hold data on purpose).
+   */
+  async discard(): Promise<void> {
+    await this.stop();
+    if (!(await this.isAlive()))
+      await removeVolumes(
+        this.docker,
+        this.volumes.filter((v) => v.created),
+      );
+  }
+
   /** The driver's view of this worker once ready. */
   running(ready: ReadyInfo, extra: { console?: string; secretExposure?: string } = {}): RunningWorker {
     return {
@@ -324,6 +337,7 @@ export class ContainerWorker extends WorkerBase {
             `Docker volume '${v.name}' (${v.created ? 'created by dh-mcp for this worker, labelled with its session' : 'existed before'}) was kept; remove it with: docker volume rm ${v.name}`,
         ),
       isAlive: () => this.isAlive(),
+      discard: () => this.discard(),
       deathCause: () => this.deathCause(),
       logTail: () => this.logTail(),
       stop: () => this.stop(),
