@@ -27,6 +27,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 KEY_VERSION = "dh-cds/1"
@@ -166,32 +167,37 @@ def train(console, class_list, work):
         "DEEPHAVEN_CONFIG_DIR": os.path.join(home, "config"),
         "PYTHONUNBUFFERED": "1",
     }
-    for k in ("START_OPTS", "DH_WORKER_PSK", "DH_WORKER_SECRETS", "DH_WORKER_LOG_FILE", "DH_WORKER_EXIT_ON_STDIN_EOF"):
+    for k in ("START_OPTS", "DH_WORKER_PSK", "DH_WORKER_SECRETS", "DH_WORKER_LOG_FILE"):
         env.pop(k, None)
+    # The worker stops when its stdin closes, i.e. when this builder is gone however it ended (a cancelled setup
+    # must not leave a server running).
+    env["DH_WORKER_EXIT_ON_STDIN_EOF"] = "1"
     t0 = time.monotonic()
-    p = subprocess.Popen([sys.executable, os.path.join(HERE, "dh_worker.py")], env=env, stdin=subprocess.DEVNULL,
+    p = subprocess.Popen([sys.executable, os.path.join(HERE, "dh_worker.py")], env=env, stdin=subprocess.PIPE,
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=work)
+    # A boot that hangs without printing is killed at the deadline (the read below would wait forever).
+    watchdog = threading.Timer(TRAIN_TIMEOUT_S, p.kill)
+    watchdog.start()
     tail = []
     ready = False
     try:
-        deadline = time.monotonic() + TRAIN_TIMEOUT_S
         for line in p.stdout:
             tail = (tail + [line.rstrip()])[-20:]
             if line.startswith("DH-WORKER ") and '"event":"ready"' in line:
                 ready = True
                 break
-            if line.startswith("DH-WORKER ") and '"event":"error"' in line or time.monotonic() > deadline:
+            if line.startswith("DH-WORKER ") and '"event":"error"' in line:
                 break
     finally:
+        watchdog.cancel()
         if p.poll() is None:
             p.send_signal(signal.SIGTERM)
         try:
-            p.wait(timeout=60)
+            # Read what it prints while stopping, so a full pipe cannot hold its shutdown up.
+            p.communicate(timeout=60)
         except subprocess.TimeoutExpired:
             p.kill()
-            p.wait()
-        if p.stdout:
-            p.stdout.close()
+            p.communicate()
     if not ready:
         raise RuntimeError(f"the {console} training boot did not get ready:\n" + "\n".join(tail))
     log(f"{console} training boot: {time.monotonic() - t0:.1f} s")
@@ -234,6 +240,31 @@ def dump(home, class_list, archive, log_file):
         raise RuntimeError(f"the new archive does not map: {(check.stdout + check.stderr).strip()[-500:]}")
 
 
+def remove_superseded(directory, key, home):
+    """Removes the archives this venv made before with this JVM (a rebuilt or upgraded venv has a new key) and those
+    of venvs that are gone: about 100 MB each."""
+    for name in os.listdir(directory):
+        if not name.endswith(".json") or name == key + ".json":
+            continue
+        other = os.path.join(directory, name)
+        try:
+            with open(other, encoding="utf-8") as f:
+                meta = json.load(f)
+        except (OSError, ValueError):
+            continue
+        # Superseded: made by this venv with this JVM, or by a venv that no longer exists.
+        python = meta.get("python") or ""
+        same_maker = python == sys.executable and meta.get("java_home") == home
+        if not same_maker and os.path.exists(python):
+            continue
+        stem = other[: -len(".json")]
+        for suffix in (ARCHIVE_SUFFIX, ".dump.log", ".json"):
+            try:
+                os.remove(stem + suffix)
+            except OSError:
+                pass
+
+
 def build(directory, consoles=("python", "groovy"), force=False):
     """Makes DIR/<key>.jsa unless it is there (idempotent; one builder at a time per directory). Returns its path."""
     home = java_home()
@@ -263,6 +294,7 @@ def build(directory, consoles=("python", "groovy"), force=False):
             dump(home, merged, tmp, os.path.join(directory, key + ".dump.log"))
             # Written whole, then renamed: a worker never maps a half-written archive.
             os.replace(tmp, archive)
+            remove_superseded(directory, key, home)
             with open(os.path.join(directory, key + ".json"), "w", encoding="utf-8") as f:
                 json.dump({"key": key, "java_home": home, "deephaven_version": deephaven_version(),
                            "python": sys.executable, "consoles": list(consoles), "classes": n,
@@ -276,6 +308,8 @@ def build(directory, consoles=("python", "groovy"), force=False):
 
 
 def main(argv):
+    # Stopped (a cancelled setup): unwind, so the training worker is stopped and the work directory removed.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if len(argv) < 2 or argv[1] in ("-h", "--help"):
         print(__doc__, file=sys.stderr)
         return 2

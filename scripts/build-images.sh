@@ -45,7 +45,7 @@ build_python() {
   # The class-data sharing archive is made inside the image (images/cds: two training boots and a dump), so it
   # matches the image's own JVM and jars; the worker finds it through DH_WORKER_CDS_DIR (image.env).
   log "making the class-data sharing archive inside $PY_TAG (a minute or two)"
-  DOCKER_BUILDKIT=0 docker build -q --network none --build-arg "BASE=$PY_TAG-nocds" -t "$PY_TAG" \
+  DOCKER_BUILDKIT=0 docker build -q --force-rm --network none --build-arg "BASE=$PY_TAG-nocds" -t "$PY_TAG" \
     "$DH_MCP_ROOT/images/cds" >/dev/null 2>"$DH_MCP_CACHE/cds-build.log" \
     || { cat "$DH_MCP_CACHE/cds-build.log" >&2; docker rmi "$PY_TAG-nocds" >/dev/null 2>&1 || true
          die "making the class-data sharing archive of $PY_TAG failed"; }
@@ -56,7 +56,7 @@ build_python() {
 build_groovy() {
   local t0; t0=$(date +%s)
   # Legacy builder: BuildKit would try to reach a registry for its frontend.
-  DOCKER_BUILDKIT=0 docker build -q --network none --build-arg "BASE=$PY_TAG" -t "$GROOVY_TAG" \
+  DOCKER_BUILDKIT=0 docker build -q --force-rm --network none --build-arg "BASE=$PY_TAG" -t "$GROOVY_TAG" \
     "$DH_MCP_ROOT/images/groovy" >/dev/null 2>"$DH_MCP_CACHE/groovy-build.log" \
     || { cat "$DH_MCP_CACHE/groovy-build.log" >&2; die "building $GROOVY_TAG failed"; }
   log "built $GROOVY_TAG in $(( $(date +%s) - t0 )) s"

@@ -5,6 +5,8 @@ import { PACKAGE_ROOT, venvPython } from '../util/paths.js';
 /** The worker-side archive tool (also copied into the dh-mcp images). */
 export const CDS_SCRIPT = path.join(PACKAGE_ROOT, 'launchers', 'dh_cds.py');
 
+const BUILD_TIMEOUT_MS = 25 * 60_000;
+
 export interface CdsBuildOptions {
   venv: string;
   javaHome: string;
@@ -27,6 +29,9 @@ export async function buildCdsArchive(o: CdsBuildOptions): Promise<string> {
     reject: false,
     cancelSignal: o.signal,
     forceKillAfterDelay: 5000,
+    // Two training boots (each cut off at 10 min by the script) and a dump: a build stuck past this is killed
+    // rather than holding setup forever.
+    timeout: BUILD_TIMEOUT_MS,
   });
   const tail: string[] = [];
   let partial = '';
@@ -44,6 +49,8 @@ export async function buildCdsArchive(o: CdsBuildOptions): Promise<string> {
   const r = await child;
   if (o.signal?.aborted) throw o.signal.reason instanceof Error ? o.signal.reason : new Error('cancelled');
   const archive = String(r.stdout ?? '').trim();
+  if (r.timedOut)
+    throw new Error(`making the class-data sharing archive took over ${BUILD_TIMEOUT_MS / 60_000} min and was stopped`);
   if (r.exitCode !== 0 || !archive)
     throw new Error(
       `making the class-data sharing archive failed (exit ${String(r.exitCode)}):\n${[...tail, partial].join('\n').trim()}`,

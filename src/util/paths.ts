@@ -59,7 +59,10 @@ export function userCacheDir(p: PlatformInfo = here()): string {
 export function cdsArchiveDirs(p: PlatformInfo = here()): string[] {
   if (p.env.DH_MCP_CDS?.toLowerCase() === 'off') return [];
   const join = p.platform === 'win32' ? path.win32.join : path.posix.join;
-  return [join(userDataDir(p), 'cds'), join(userCacheDir(p), 'cds')];
+  const delimiter = p.platform === 'win32' ? ';' : ':';
+  // Directories the environment already names (the dh-mcp images bake an archive in) are searched too, last.
+  const inherited = (p.env.DH_WORKER_CDS_DIR ?? '').split(delimiter).filter(Boolean);
+  return [join(userDataDir(p), 'cds'), join(userCacheDir(p), 'cds'), ...inherited];
 }
 
 /** The venv `dh-mcp setup python` builds; named by the Deephaven version, so an upgrade builds a new one. */

@@ -97,6 +97,13 @@ describe('where venv workers look for archives', () => {
     expect(cdsArchiveDirs(p)).toEqual(['/d/cds', '/home/u/.cache/dh-mcp/cds']);
     expect(cdsArchiveDirs({ ...p, env: { ...p.env, DH_MCP_CACHE: '/c' } })).toEqual(['/d/cds', '/c/cds']);
     expect(cdsArchiveDirs({ ...p, env: { ...p.env, DH_MCP_CDS: 'OFF' } })).toEqual([]);
+    expect(cdsArchiveDirs({ ...p, env: { ...p.env, DH_WORKER_CDS_DIR: '/opt/a:/opt/b' } })).toEqual([
+      '/d/cds',
+      '/home/u/.cache/dh-mcp/cds',
+      '/opt/a',
+      '/opt/b',
+    ]);
+    expect(cdsArchiveDirs({ ...p, env: { ...p.env, DH_MCP_CDS: 'off', DH_WORKER_CDS_DIR: '/opt/a' } })).toEqual([]);
   });
 
   it('the cache directory follows each platform', () => {
