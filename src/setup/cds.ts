@@ -50,7 +50,9 @@ export async function buildCdsArchive(o: CdsBuildOptions): Promise<string> {
   if (o.signal?.aborted) throw o.signal.reason instanceof Error ? o.signal.reason : new Error('cancelled');
   const archive = String(r.stdout ?? '').trim();
   if (r.timedOut)
-    throw new Error(`making the class-data sharing archive took over ${BUILD_TIMEOUT_MS / 60_000} min and was stopped`);
+    throw new Error(
+      `making the class-data sharing archive took over ${BUILD_TIMEOUT_MS / 60_000} min and was stopped`,
+    );
   if (r.exitCode !== 0 || !archive)
     throw new Error(
       `making the class-data sharing archive failed (exit ${String(r.exitCode)}):\n${[...tail, partial].join('\n').trim()}`,

@@ -93,7 +93,8 @@ async function cdsStep(
   const dir = cdsArchiveDirs({ env: io.env, platform: process.platform, homedir: os.homedir() })[0];
   if (skip || !javaHome || !dir) return {};
   // The builder takes its lock with fcntl (POSIX only).
-  if (process.platform === 'win32') return { cds_error: 'not made on Windows (workers start without it, only slower)' };
+  if (process.platform === 'win32')
+    return { cds_error: 'not made on Windows (workers start without it, only slower)' };
   try {
     const archive = await buildCdsArchive({
       venv,

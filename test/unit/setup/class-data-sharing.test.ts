@@ -103,7 +103,9 @@ describe('where venv workers look for archives', () => {
       '/opt/a',
       '/opt/b',
     ]);
-    expect(cdsArchiveDirs({ ...p, env: { ...p.env, DH_MCP_CDS: 'off', DH_WORKER_CDS_DIR: '/opt/a' } })).toEqual([]);
+    expect(
+      cdsArchiveDirs({ ...p, env: { ...p.env, DH_MCP_CDS: 'off', DH_WORKER_CDS_DIR: '/opt/a' } }),
+    ).toEqual([]);
   });
 
   it('the cache directory follows each platform', () => {
