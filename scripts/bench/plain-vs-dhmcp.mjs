@@ -4,7 +4,7 @@
 //   node scripts/bench/plain-vs-dhmcp.mjs [runs=3] [--fresh-pull]
 // --fresh-pull removes this machine's copy of the stand-in tag first (only when no container uses it), so the
 // pull downloads; without it the pull is timed as `pull_policy: always` against what is already here.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -42,6 +42,8 @@ await ensureImage(docker, PLAIN, {
 const pullMs = performance.now() - p0;
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'dh-mcp-bench-'));
+// Removed on any exit, a failed run included (the dir holds the config and the server's data).
+process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 const configFile = path.join(dir, 'deephaven_mcp.json');
 writeFileSync(
   configFile,
@@ -78,13 +80,17 @@ async function create(image, i) {
 }
 
 const times = { 'plain-image': [], 'dhmcp-image': [] };
-for (let i = 0; i < runs; i++) {
-  for (const [j, image] of [PLAIN, DHMCP].entries()) {
-    const { ms, kind } = await create(image, `${i}-${j}`);
-    times[kind].push(ms);
+try {
+  for (let i = 0; i < runs; i++) {
+    for (const [j, image] of [PLAIN, DHMCP].entries()) {
+      const { ms, kind } = await create(image, `${i}-${j}`);
+      times[kind].push(ms);
+    }
   }
+} finally {
+  // Stops the server (and with it any session a failed run left) before the dir goes.
+  await client.close();
 }
-await client.close();
 
 const row = (xs) => ({ median_ms: Math.round(median(xs)), all_ms: xs.map(Math.round) });
 console.log(

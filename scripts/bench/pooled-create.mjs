@@ -3,7 +3,7 @@
 // pool, from the call to its answer, and deletes the session (the pool refills before the next run).
 // Standalone: node scripts/bench/pooled-create.mjs [runs=5] [python|docker]   (after npm run build)
 // Reusable: import { startPooledServer } from './pooled-create.mjs' (scripts/bench/create-latency.mjs).
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { clearTimeout, setTimeout } from 'node:timers';
@@ -17,7 +17,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 /**
  * Starts the built server with `warm_pool: { size }` over the given creation defaults and returns:
  * waitFull() resolves when the pool reports full (again), create(name) times one pooled create,
- * remove(name) deletes it, close() stops the server (which drains the pool).
+ * remove(name) deletes it, close() stops the server (which drains the pool) and removes its temp dir.
  */
 export async function startPooledServer({
   defaults = { heap_size_gb: 1 },
@@ -25,6 +25,9 @@ export async function startPooledServer({
   readyTimeoutMs = 600_000,
 } = {}) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'dh-mcp-bench-pool-'));
+  const removeDir = () => rmSync(dir, { recursive: true, force: true });
+  // Also on an exit that skips close() (an uncaught error): the dir holds the config and the server's data.
+  process.once('exit', removeDir);
   const configFile = path.join(dir, 'deephaven_mcp.json');
   writeFileSync(
     configFile,
@@ -62,19 +65,30 @@ export async function startPooledServer({
     }
   });
   const client = new Client({ name: 'bench-pool', version: '1' });
-  await client.connect(transport);
+  try {
+    await client.connect(transport);
+  } catch (e) {
+    await transport.close().catch(() => undefined);
+    removeDir();
+    throw e;
+  }
   let seen = 0;
   return {
     /** Resolves at the next "warm pool full" not yet waited for. */
     waitFull() {
       const n = ++seen;
       if (fulls >= n) return Promise.resolve();
+      if (failure) return Promise.reject(failure);
       return new Promise((resolve, reject) => {
         const timer = setTimeout(
           () => reject(new Error('the warm pool did not fill in time')),
           readyTimeoutMs,
         );
-        waiting.push({ n, resolve: () => (clearTimeout(timer), resolve()) });
+        waiting.push({
+          n,
+          resolve: () => (clearTimeout(timer), resolve()),
+          reject: (e) => (clearTimeout(timer), reject(e)),
+        });
       });
     },
     async create(name, args = {}) {
@@ -90,7 +104,14 @@ export async function startPooledServer({
     },
     remove: (name) =>
       client.callTool({ name: 'session_community_delete', arguments: { session_name: name } }),
-    close: () => client.close(),
+    async close() {
+      try {
+        await client.close();
+      } finally {
+        removeDir();
+        process.off('exit', removeDir);
+      }
+    },
   };
 }
 
