@@ -2,7 +2,7 @@
 // show they cost nothing once the worker runs. A few table operations on 10M rows, each timed inside the worker
 // (time.perf_counter around the call; static tables compute eagerly), several rounds per worker, workers of both
 // settings alternating. Prints the median per operation and setting, the first round (formula compilation, cold
-// JIT) apart from the rest.
+// JIT) apart from the rest. It stops with an error when a "with CDS" worker did not map the archive.
 //
 // Usage (after npm run build and scripts/provision-python.sh):
 //   node scripts/bench/query-throughput.mjs [--rows 10000000] [--rounds 5] [--workers 2] [--heap 4]
@@ -71,6 +71,15 @@ async function measure(setting, w) {
   else process.env.DH_MCP_CDS = saved;
   try {
     const ready = await worker.waitUntilReady({ timeoutMs: 300_000 });
+    // The worker reports the sharing its JVM ended up with; a CDS figure from a worker that did not map our
+    // archive (none provisioned for this venv and JVM, or rejected) would compare no CDS with no CDS.
+    if (setting === 'cds' && ready.classDataSharing !== 'archive')
+      throw new Error(
+        `the "with CDS" worker did not map the class-data sharing archive (it reports ${ready.classDataSharing ?? 'nothing'}); ` +
+          'run scripts/provision-python.sh to build the archive for this venv and JVM',
+      );
+    if (setting === 'nocds' && ready.classDataSharing === 'archive')
+      throw new Error('the "no CDS" worker mapped the archive although DH_MCP_CDS=off');
     const conn = await connectWorker({
       url: `http://127.0.0.1:${port}`,
       auth: 'ANONYMOUS',
