@@ -2,13 +2,13 @@
 // cache dir (pip install deephaven-mcp==<version>), and the command that runs its systems server over stdio.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { userCacheDir, venvPython } from '../../dist/util/paths.js';
 
 export const REFERENCE_VERSION = '1.1.4';
-const cacheDir = path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'dh-mcp');
-export const benchVenv = path.join(cacheDir, 'bench-venv');
-export const benchPython = path.join(benchVenv, 'bin', 'python');
+// The one cache dir the server and the provisioning scripts use (DH_MCP_CACHE, else the platform's own).
+export const benchVenv = path.join(userCacheDir(), 'bench-venv');
+export const benchPython = venvPython(benchVenv);
 
 /** Installs deephaven-mcp==REFERENCE_VERSION into the bench venv unless it is there. */
 export function ensureReference() {
