@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import { mkdir, writeFile, rename, access, readFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
-import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { dh as DhType } from '@deephaven/jsapi-types';
 import { WorkerUnreachableError } from '../util/errors.js';
+import { userCacheDir } from '../util/paths.js';
 
 export type Dh = typeof DhType;
 
@@ -25,8 +25,7 @@ export interface TlsMaterial {
 const modules = new Map<string, Promise<Dh>>();
 
 export function jsapiCacheDir(): string {
-  const base = process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache');
-  return path.join(base, 'dh-mcp', 'jsapi');
+  return path.join(userCacheDir(), 'jsapi');
 }
 
 /**
