@@ -127,6 +127,8 @@ it('a matching create is served by the pooled worker: renamed, tracked, usable, 
 });
 
 it('a create whose parameters differ starts a fresh worker and leaves the pooled one waiting', async () => {
+  // Its own starting point (not the previous test's refill): a full pool, so "left waiting" means something.
+  await poolFull();
   const before = await snapshot();
   const name = scoped('fresh-b');
   const r = await call(mcp.client, 'session_community_create', { session_name: name, heap_size_gb: 1.5 });
