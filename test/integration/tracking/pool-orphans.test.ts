@@ -10,6 +10,8 @@ import { StdioPeer } from '../../helpers/stdio-peer.js';
 // kill -9 of the server with a full warm pool (two python workers): the next start removes both. The pooled
 // workers are frozen first, as wedged workers would be, so the start-up sweep has to do the work (a live
 // worker would also stop by itself when its owner's pipe closes).
+/** A word of exactly 32 hex characters: what a PSK looks like wherever a log line would put it. */
+const PSK_SHAPED = /(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])/gi;
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'dh-mcp-pool-orphans-'));
 const frozen: number[] = [];
 
@@ -69,8 +71,10 @@ it('kill -9 with a full pool: the pooled workers were tracked, and the next star
       .map((w) => w.pid)
       .sort(),
   ).toEqual([...pooled].sort());
-  // No secret in the log but the deliberate banner, and no banner for a pooled worker (no session yet).
+  // No secret in the log but the deliberate banner, and no banner for a pooled worker (no session yet); nor
+  // anything shaped like a PSK (32 lowercase hex characters, src/creation/tokens.ts) anywhere in it.
   expect(first.stderr).not.toMatch(/psk=/);
+  expect(first.stderr.match(PSK_SHAPED) ?? []).toEqual([]);
 
   for (const pid of pooled) {
     process.kill(pid, 'SIGSTOP');
@@ -88,5 +92,6 @@ it('kill -9 with a full pool: the pooled workers were tracked, and the next star
     second.proc.stdin.end();
     await second.exited;
   }
+  expect(second.stderr.match(PSK_SHAPED) ?? []).toEqual([]);
   expect(await settleTo(baseline)).toEqual(baseline);
 });
