@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../config/discover.js';
 import { readConfigFile } from '../config/load.js';
 import { SessionCreationSchema, type SessionCreationConfig } from '../config/schema.js';
-import { resolveCreateRequest, type CreatePlan } from '../creation/create-request.js';
+import { resolveCreateRequest, type CreatePlan } from '../workers/params/resolve.js';
 import { InstanceTracker } from '../tracking/instance-tracker.js';
 import { DriverSet } from '../workers/drivers/index.js';
 import type { ParamOptions } from '../workers/params/model.js';
@@ -63,21 +63,6 @@ export function planFor(o: LaunchWorkerOptions, creation: SessionCreationConfig)
   return resolveCreateRequest(applied.args, applied.creation);
 }
 
-/** What a library call or CLI command launches with: its own instance record and its own drivers. */
-export interface LibraryRuntime {
-  tracker: InstanceTracker;
-  drivers: DriverSet;
-}
-
-/**
- * A fresh runtime for one library call or CLI command: an instance record of its own (so a killed test runner's
- * workers get swept by the next start, and two launches never share a record) and a driver set with its own
- * Docker client. Nothing is kept at module level, so importing or calling the library changes nothing shared.
- */
-export function libraryRuntime(): LibraryRuntime {
-  return { tracker: new InstanceTracker(), drivers: new DriverSet() };
-}
-
 /** The library's (and the CLI's) view of a worker handle. */
 export function describeWorker(h: WorkerHandle, plan: CreatePlan): LaunchedDeephavenWorker {
   return {
@@ -111,7 +96,10 @@ export function describeWorker(h: WorkerHandle, plan: CreatePlan): LaunchedDeeph
  */
 export async function launchWorker(options: LaunchWorkerOptions = {}): Promise<LaunchedDeephavenWorker> {
   const plan = planFor(options, await creationDefaults(options.configFile));
-  const { tracker, drivers } = libraryRuntime();
+  // Each call has an instance record of its own (a killed test runner's workers are swept by the next start; two
+  // launches never share a record) and drivers with their own Docker client: nothing shared at module level.
+  const tracker = new InstanceTracker();
+  const drivers = new DriverSet();
   const { onProgress } = options;
   const { handle, connection } = await startWorker(plan, {
     drivers,
