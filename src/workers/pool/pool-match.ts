@@ -20,7 +20,7 @@ export function planMatches(pooled: CreatePlan, request: CreatePlan): boolean {
 }
 
 /** The plan minus the fields that do not shape the worker (see planMatches). */
-export function workerShape(plan: CreatePlan): Record<string, unknown> {
+function workerShape(plan: CreatePlan): Record<string, unknown> {
   const {
     name: _name,
     token: _token,

@@ -15,7 +15,7 @@ export interface PoolSpec {
 }
 
 /** Pooled workers are named `warm-pool.<hex>` until claimed (a session name users are unlikely to choose). */
-export const POOL_NAME_PREFIX = 'warm-pool.';
+const POOL_NAME_PREFIX = 'warm-pool.';
 
 export function poolWorkerName(): string {
   return `${POOL_NAME_PREFIX}${randomBytes(6).toString('hex')}`;
