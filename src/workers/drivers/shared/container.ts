@@ -39,8 +39,9 @@ export function explainDockerError(e: unknown, image: string): LaunchError {
   const msg = errorMessage(e);
   const code = (e as { statusCode?: number; code?: string }).statusCode ?? (e as { code?: string }).code;
   if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'EACCES') {
+    const engine = dockerEngine();
     return new LaunchError(
-      `no Docker engine answers at ${dockerEngine().address} (${dockerEngine().source}, ${code}); ${dockerStartHint()}`,
+      `no Docker engine answers at ${engine.address} (${engine.source}, ${code}); ${dockerStartHint()}`,
     );
   }
   if (code === 404 && /image/i.test(msg)) {
