@@ -1,7 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { CredentialRetrievalMode } from '../config/schema.js';
-import { CreateInput } from '../creation/create-request.js';
+import { createToolInput } from '../workers/params/derive.js';
 import type { AppState } from '../server/app-state.js';
 import type { CommunitySession } from '../sessions/community-session.js';
 import { InvalidRequestError } from '../util/errors.js';
@@ -45,7 +45,7 @@ export function registerCreationTools(server: McpServer, state: AppState): void 
         'notifications when asked). Unset parameters come from ' +
         'community.session_creation.defaults in deephaven_mcp.json. The worker listens on 127.0.0.1 only; a ' +
         'generated PSK is never returned here (see session_community_credentials).',
-      input: CreateInput,
+      input: createToolInput(),
       output: {
         session_id: z.string(),
         session_name: z.string(),

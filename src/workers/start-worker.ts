@@ -1,4 +1,4 @@
-import type { CreatePlan } from '../creation/create-request.js';
+import type { CreatePlan } from './params/resolve.js';
 import { warmJsApi } from '../deephaven/jsapi-loader.js';
 import { connectWorker, type WorkerConnection } from '../deephaven/worker-connection.js';
 import { connectTimeoutMs } from '../sessions/limits.js';

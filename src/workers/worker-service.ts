@@ -1,5 +1,6 @@
 import type { CredentialRetrievalMode, SessionCreationConfig } from '../config/schema.js';
-import { resolveCreateRequest, type CreateArgs, type CreatePlan } from '../creation/create-request.js';
+import type { CreateArgs } from './params/model.js';
+import { resolveCreateRequest, type CreatePlan } from './params/resolve.js';
 import { makeSessionId } from '../sessions/session-id.js';
 import type { SessionRegistry } from '../sessions/registry.js';
 import { InvalidRequestError, NotFoundError, withContext } from '../util/errors.js';

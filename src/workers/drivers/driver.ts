@@ -1,4 +1,4 @@
-import type { CreatePlan } from '../../creation/create-request.js';
+import type { CreatePlan } from '../params/resolve.js';
 import type { ProgressFn } from '../progress.js';
 
 /**

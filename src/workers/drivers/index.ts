@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import type { CreatePlan } from '../../creation/create-request.js';
+import type { CreatePlan } from '../params/resolve.js';
 import { lazyDockerClient } from '../docker-client.js';
 import { ensureImage, ImagePullError, normaliseImageRef, type PullProgress } from '../image-pull.js';
 import { LaunchError } from '../launch-error.js';

@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import type { CreatePlan } from '../../../creation/create-request.js';
+import type { CreatePlan } from '../../params/resolve.js';
 import { phaseReporter } from '../../progress.js';
 import type { LaunchContext, RunningWorker, WorkerDriver } from '../driver.js';
 import { attachContainer, launchContainer, sweepContainers } from '../shared/container.js';

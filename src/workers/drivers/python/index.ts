@@ -1,4 +1,4 @@
-import type { CreatePlan } from '../../../creation/create-request.js';
+import type { CreatePlan } from '../../params/resolve.js';
 import { logger } from '../../../util/logger.js';
 import { LaunchError } from '../../launch-error.js';
 import { phaseReporter } from '../../progress.js';
