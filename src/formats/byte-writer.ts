@@ -14,7 +14,43 @@ import type { FormatColumn } from './arrow-columns.js';
  * constants escaped once at start (or escaped on the slow path). The budget counts characters of the data's
  * JSON (depth 0) whatever the depth written.
  */
-export type ByteFormat = 'json-row' | 'json-column' | 'csv';
+export type ByteFormat = 'json-row' | 'json-column' | 'csv' | 'text';
+
+/**
+ * How a text format (markdown-table, markdown-kv, xml) lays rows out, for the byte path: the string path's own
+ * rules as constants (table-formats.ts keeps both side by side). Numbers and booleans are bare; a string is copied
+ * as it is unless it holds a JSON-special or non-ASCII character or one of `special`, then it takes `escape`.
+ */
+export interface TextLayout {
+  /** Before every row but the first, and before the first. */
+  rowStart: string;
+  firstRowStart: string;
+  /** Then the row's 1-based number over the whole answer (markdown-kv's "## Record n"). */
+  numbered: boolean;
+  /** Per column: before and after a value, and the whole cell when it is null. */
+  pre: string[];
+  post: string[];
+  nul: string[];
+  rowEnd: string;
+  special: string;
+  escape(s: string): string;
+}
+
+/** The text of a text format around its rows. */
+export interface TextFrame {
+  head: string;
+  tail: string;
+  layout?: TextLayout;
+}
+
+/** Bytes a string cannot be copied with at any depth: controls, `"`, `\` and everything beyond ASCII. */
+function badBytes(extra = ''): Uint8Array {
+  const bad = new Uint8Array(256);
+  for (let c = 0; c < 256; c++) if (c < 0x20 || c === 0x22 || c === 0x5c || c >= 0x7f) bad[c] = 1;
+  for (const ch of extra) bad[ch.charCodeAt(0)] = 1;
+  return bad;
+}
+const JSON_BAD = badBytes();
 
 const FAST_TYPES = new Set([
   'byte',
@@ -50,6 +86,21 @@ interface Lit {
   t: number;
 }
 
+/** "00" to "99" as ASCII, two bytes each. */
+const PAIRS = Uint8Array.from(
+  { length: 200 },
+  (_, k) => 48 + (k & 1 ? (k >> 1) % 10 : Math.floor((k >> 1) / 10)),
+);
+
+/** Decimal digits of a non-negative safe integer. */
+function digitCount(v: number): number {
+  if (v < 1e5) return v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : v < 1e4 ? 4 : 5;
+  if (v < 1e10) return v < 1e6 ? 6 : v < 1e7 ? 7 : v < 1e8 ? 8 : v < 1e9 ? 9 : 10;
+  let n = 11;
+  for (let x = 1e11; v >= x && n < 16; x *= 10) n++;
+  return n;
+}
+
 /** A growing byte buffer, reused for every slice of rows. */
 export class Slab {
   buf = Buffer.allocUnsafeSlow(1 << 20);
@@ -82,23 +133,30 @@ export class Slab {
       buf[p++] = 45;
       v = -v;
     }
-    let digits = 1;
-    for (let x = v; x >= 10; x = Math.floor(x / 10)) digits++;
-    let q = p + digits;
-    p = q;
+    // The digit count by comparison (no division), then two digits per step from a table, right to left.
+    const end = p + digitCount(v);
+    let q = end;
     // Above 2^31 with doubles (exact below 2^53), below with 32-bit integer division.
     while (v >= 2147483648) {
-      const next = Math.floor(v / 10);
-      buf[--q] = 48 + (v - next * 10);
+      const next = Math.floor(v / 100);
+      const r = (v - next * 100) << 1;
+      buf[--q] = PAIRS[r + 1]!;
+      buf[--q] = PAIRS[r]!;
       v = next;
     }
-    do {
-      const next = (v / 10) | 0;
-      buf[--q] = 48 + (v - next * 10);
+    while (v >= 100) {
+      const next = (v / 100) | 0;
+      const r = (v - next * 100) << 1;
+      buf[--q] = PAIRS[r + 1]!;
+      buf[--q] = PAIRS[r]!;
       v = next;
-    } while (v > 0);
-    this.pos = p;
-    return p - start;
+    }
+    if (v >= 10) {
+      buf[--q] = PAIRS[(v << 1) + 1]!;
+      buf[--q] = PAIRS[v << 1]!;
+    } else buf[--q] = 48 + v;
+    this.pos = end;
+    return end - start;
   }
 
   /** An ASCII string (a number's text); returns its length. */
@@ -118,17 +176,17 @@ export class Slab {
   }
 
   /**
-   * Copies bytes [a, b) when every one is printable ASCII other than `"` and `\` (the same at every depth);
-   * returns false, writing nothing, otherwise.
+   * Copies bytes [a, b) when none is marked in `bad` (which marks at least what differs between depths: controls,
+   * `"`, `\`, non-ASCII); returns false, writing nothing, otherwise.
    */
-  clean(bytes: Uint8Array, a: number, b: number): boolean {
+  clean(bytes: Uint8Array, a: number, b: number, bad: Uint8Array): boolean {
     const n = b - a;
     this.ensure(n);
     const buf = this.buf;
     const p = this.pos;
     for (let k = 0; k < n; k++) {
       const c = bytes[a + k]!;
-      if (c < 0x20 || c === 0x22 || c === 0x5c || c >= 0x7f) return false;
+      if (bad[c]) return false;
       buf[p + k] = c;
     }
     this.pos = p + n;
@@ -162,12 +220,16 @@ function validity(data: Data): (i: number) => boolean {
   };
 }
 
+/** How cells are written: JSON tokens, csv fields, or a text format's values (its layout frames them). */
+type CellMode = 'json' | 'csv' | TextLayout;
+
 /**
  * One column of one batch as cells. `mode` "json": JSON tokens (strings quoted and escaped, NaN and big longs as
  * strings). "csv": the csv field (strings always quoted with `"` doubled, numbers bare, null empty), then escaped
- * once more into the data's JSON string.
+ * once more into the data's JSON string. A layout: the value as its text format writes it (null is the layout's
+ * business), escaped once more likewise.
  */
-function cellsOf(data: Data, kit: Kit, mode: 'json' | 'csv'): Cell {
+function cellsOf(data: Data, kit: Kit, mode: CellMode): Cell {
   const { slab, depth } = kit;
   const valid = validity(data);
   const nul = mode === 'json' ? kit.lit('null') : kit.lit('');
@@ -223,6 +285,16 @@ function cellsOf(data: Data, kit: Kit, mode: 'json' | 'csv'): Cell {
       const offsets = data.valueOffsets as Int32Array;
       const bytes = data.values as Uint8Array;
       const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      if (typeof mode === 'object') {
+        const bad = badBytes(mode.special);
+        return (i) => {
+          if (!valid(i)) return slab.lit(nul);
+          const a = offsets[i]!;
+          const b = offsets[i + 1]!;
+          if (slab.clean(bytes, a, b, bad)) return b - a;
+          return slow(mode.escape(buf.toString('utf8', a, b)));
+        };
+      }
       // The quote around a string: part of the JSON token, or the csv quote escaped into the data's JSON string.
       const quote = kit.lit('"', mode === 'json' ? 0 : 1);
       return (i) => {
@@ -231,7 +303,7 @@ function cellsOf(data: Data, kit: Kit, mode: 'json' | 'csv'): Cell {
         const b = offsets[i + 1]!;
         const mark = slab.pos;
         let t = slab.lit(quote);
-        if (slab.clean(bytes, a, b)) {
+        if (slab.clean(bytes, a, b, JSON_BAD)) {
           t += b - a;
           return t + slab.lit(quote);
         }
@@ -272,13 +344,24 @@ export class ByteWriter<P> {
   private readonly rowEnd: Lit;
   private readonly keys: Lit[];
   private readonly closing: string;
+  /** A text format's layout and its constants, escaped once into the data's JSON string. */
+  private readonly layout?: TextLayout;
+  private readonly text?: {
+    rowStart: Lit;
+    firstRowStart: Lit;
+    pre: Lit[];
+    post: Lit[];
+    nul: Lit[];
+    rowEnd: Lit;
+  };
 
+  /** `frame`: csv and text formats (the text around the rows; a text format's layout). */
   constructor(
     private readonly format: ByteFormat,
     private readonly columns: FormatColumn[],
     private readonly budget: number,
     private readonly sink: ByteSink<P>,
-    csvHead: string,
+    frame: TextFrame = { head: '', tail: '' },
   ) {
     const depth = sink.depth;
     this.kit = {
@@ -297,11 +380,25 @@ export class ByteWriter<P> {
       this.chars = 2;
       this.out.push(sink.text('['));
       this.closing = ']';
-    } else if (format === 'csv') {
-      const head = `"${escapeTimes(csvHead, 1)}`;
-      this.chars = head.length + 1;
+    } else if (format === 'csv' || format === 'text') {
+      const head = `"${escapeTimes(frame.head, 1)}`;
+      this.closing = `${escapeTimes(frame.tail, 1)}"`;
+      this.chars = head.length + this.closing.length;
       this.out.push(sink.text(head));
-      this.closing = '"';
+      if (format === 'text') {
+        const layout = frame.layout;
+        if (!layout) throw new Error('a text format needs its layout');
+        const lit = (str: string): Lit => this.kit.lit(str, 1);
+        this.layout = layout;
+        this.text = {
+          rowStart: lit(layout.rowStart),
+          firstRowStart: lit(layout.firstRowStart),
+          pre: layout.pre.map(lit),
+          post: layout.post.map(lit),
+          nul: layout.nul.map(lit),
+          rowEnd: lit(layout.rowEnd),
+        };
+      }
     } else {
       this.chars = 2 + columns.reduce((n, c, i) => n + JSON.stringify(c.name).length + 3 + (i ? 1 : 0), 0);
       this.closing = '';
@@ -309,16 +406,56 @@ export class ByteWriter<P> {
   }
 
   write(batch: RecordBatch): number {
-    const mode = this.format === 'csv' ? 'csv' : 'json';
+    const mode: CellMode = this.layout ?? (this.format === 'csv' ? 'csv' : 'json');
     const cells = batch.data.children.map((d) => cellsOf(d, this.kit, mode));
+    const valid = this.layout ? batch.data.children.map(validity) : [];
     const n = batch.numRows;
     for (let from = 0; from < n; from += SLICE_ROWS) {
       const to = Math.min(n, from + SLICE_ROWS);
       const taken =
-        this.format === 'json-column' ? this.columnSlice(cells, from, to) : this.rowSlice(cells, from, to);
+        this.format === 'json-column'
+          ? this.columnSlice(cells, from, to)
+          : this.format === 'text'
+            ? this.textSlice(cells, valid, from, to)
+            : this.rowSlice(cells, from, to);
       if (taken < to - from) return from + taken;
     }
     return n;
+  }
+
+  /** A text format: row by row through its layout, each row checked against the budget. */
+  private textSlice(cells: Cell[], valid: Array<(i: number) => boolean>, from: number, to: number): number {
+    const slab = this.slab;
+    const x = this.text!;
+    const numbered = this.layout!.numbered;
+    const width = cells.length;
+    let used = this.chars;
+    let i = from;
+    for (; i < to; i++) {
+      const mark = slab.pos;
+      const index = this.rows + i - from;
+      let t = slab.lit(index ? x.rowStart : x.firstRowStart);
+      if (numbered) t += slab.int(index + 1);
+      for (let c = 0; c < width; c++) {
+        if (valid[c]!(i)) {
+          t += slab.lit(x.pre[c]!);
+          t += cells[c]!(i);
+          t += slab.lit(x.post[c]!);
+        } else t += slab.lit(x.nul[c]!);
+      }
+      t += slab.lit(x.rowEnd);
+      if (used + t > this.budget) {
+        slab.pos = mark;
+        break;
+      }
+      used += t;
+    }
+    const taken = i - from;
+    if (taken) this.out.push(this.sink.bytes(slab.take()));
+    else slab.pos = 0;
+    this.chars = used;
+    this.rows += taken;
+    return taken;
   }
 
   /** json-row and csv: row by row, each checked against the budget. */

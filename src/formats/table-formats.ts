@@ -1,7 +1,7 @@
 import type { RecordBatch } from 'apache-arrow';
 import type { JsonValue } from '../deephaven/json-values.js';
 import { readersOf, type ColumnReader, type FormatColumn } from './arrow-columns.js';
-import { ByteWriter, byteWritable, type ByteSink } from './byte-writer.js';
+import { ByteWriter, byteWritable, type ByteSink, type TextLayout } from './byte-writer.js';
 
 export type { FormatColumn } from './arrow-columns.js';
 import { quote } from '../util/quote.js';
@@ -72,12 +72,19 @@ export function tableWriter<P>(
   /** false: the string path even where the byte path applies (tests hold the two to the same output). */
   bytePath = true,
 ): TableWriter<P> {
-  if (
-    bytePath &&
-    (format === 'csv' || format === 'json-row' || format === 'json-column') &&
-    byteWritable(columns)
-  )
-    return new ByteWriter(format, columns, budget, encode, csv(columns).head);
+  if (bytePath && byteWritable(columns)) {
+    if (format === 'json-row' || format === 'json-column')
+      return new ByteWriter(format, columns, budget, encode);
+    if (format === 'csv')
+      return new ByteWriter(format, columns, budget, encode, { head: csv(columns).head, tail: '' });
+    const text = TEXT_FORMATS[format](columns);
+    if (text.layout)
+      return new ByteWriter('text', columns, budget, encode, {
+        head: text.head,
+        tail: text.tail(0),
+        layout: text.layout,
+      });
+  }
   switch (format) {
     case 'json-row':
       return new JsonRowWriter(columns, budget, encode);
@@ -245,6 +252,8 @@ interface TextFormat {
   row(readers: ColumnReader[], i: number, index: number, out: string[]): void;
   /** Closes the text given how many rows were written. */
   tail(rows: number): string;
+  /** The same rows as constants, for the byte path (formats whose tail does not depend on the rows). */
+  layout?: TextLayout;
 }
 
 class TextWriter<P> extends SlicedWriter<P> {
@@ -385,6 +394,17 @@ function markdownTable(columns: FormatColumn[]): TextFormat {
   const plain = columns.map((c) => KNOWN_TYPES.has(c.type)); // numbers, booleans, times: nothing to escape
   return {
     head: `| ${columns.map((c) => cell(c.name)).join(' | ')} |\n| ${columns.map(() => '---').join(' | ')} |`,
+    layout: {
+      rowStart: '\n|',
+      firstRowStart: '\n|',
+      numbered: false,
+      pre: columns.map(() => ' '),
+      post: columns.map(() => ' |'),
+      nul: columns.map(() => '  |'),
+      rowEnd: '',
+      special: '|',
+      escape: cell,
+    },
     row(readers, i, _index, out) {
       out.push('\n|');
       for (let c = 0; c < readers.length; c++) {
@@ -409,6 +429,17 @@ function markdownKv(columns: FormatColumn[]): TextFormat {
   const plain = columns.map((c) => KNOWN_TYPES.has(c.type));
   return {
     head: '',
+    layout: {
+      rowStart: '\n\n## Record ',
+      firstRowStart: '## Record ',
+      numbered: true,
+      pre: labels,
+      post: columns.map(() => ''),
+      nul: labels.map((l) => `${l}null`),
+      rowEnd: '',
+      special: '',
+      escape: (s) => value(s),
+    },
     row(readers, i, index, out) {
       out.push(index ? '\n\n## Record ' : '## Record ', String(index + 1));
       for (let c = 0; c < readers.length; c++) {
@@ -485,6 +516,17 @@ function xml(columns: FormatColumn[]): TextFormat {
         : `<item>${xmlText(String(x))}</item>`;
   return {
     head: '<?xml version="1.0" encoding="UTF-8"?>\n<records>', // no line breaks between records: fewer tokens
+    layout: {
+      rowStart: '<record>',
+      firstRowStart: '<record>',
+      numbered: false,
+      pre: open,
+      post: close,
+      nul,
+      rowEnd: '</record>',
+      special: '&<>',
+      escape: xmlText,
+    },
     row(readers, i, _index, out) {
       out.push('<record>');
       for (let c = 0; c < readers.length; c++) {

@@ -317,7 +317,27 @@ describe('large batches', () => {
   });
 });
 
-describe('byte path (csv, json-row, json-column of int, long, double, boolean and string columns)', () => {
+const INT_EDGES = [
+  0,
+  -1,
+  2147483647,
+  -2147483648,
+  ...[1, 2, 3, 4, 5, 6, 7, 8, 9].flatMap((k) => [10 ** k - 1, 10 ** k, -(10 ** k)]),
+];
+const LONG_EDGES = [
+  0n,
+  ...Array.from({ length: 19 }, (_, k) => 10n ** BigInt(k)).flatMap((p) => [p - 1n, p, -p, p + 1n]),
+  2n ** 31n,
+  2n ** 53n - 1n,
+  -(2n ** 53n - 1n),
+  2n ** 53n,
+  2n ** 63n - 1n,
+  -(2n ** 63n),
+];
+
+const BYTE_FORMATS = ['csv', 'json-row', 'json-column', 'markdown-table', 'markdown-kv', 'xml'] as const;
+
+describe('byte path (csv, json, markdown and xml of int, long, double, boolean and string columns)', () => {
   const n = 20_000;
   const MIXED = batchOf([
     {
@@ -352,8 +372,37 @@ describe('byte path (csv, json-row, json-column of int, long, double, boolean an
       type: new Utf8(),
       values: Array.from(
         { length: n },
-        (_, i) => [`s${i}`, '', null, 'a"b', 'x\\y', 'l\nm', 'é✓', 'c,d', 'tab\t'][i % 9],
+        (_, i) =>
+          [
+            `s${i}`,
+            '',
+            null,
+            'a"b',
+            'x\\y',
+            'l\nm',
+            'é✓',
+            'c,d',
+            'tab\t',
+            'p|q',
+            'a&b',
+            '<x>',
+            'cr\r',
+            'a>b',
+          ][i % 14],
       ),
+    },
+    {
+      // Every digit count, each side of each power of ten, and the 32-bit limits.
+      name: 'P',
+      java: 'int',
+      type: new Int32(),
+      values: Array.from({ length: n }, (_, i) => INT_EDGES[i % INT_EDGES.length]!),
+    },
+    {
+      name: 'Q',
+      java: 'long',
+      type: new Int64(),
+      values: Array.from({ length: n }, (_, i) => LONG_EDGES[i % LONG_EDGES.length]!),
     },
     {
       name: 'Sh',
@@ -365,7 +414,7 @@ describe('byte path (csv, json-row, json-column of int, long, double, boolean an
   const columns = columnsOf(MIXED.schema.fields);
   const parts = [MIXED.slice(0, 3), MIXED.slice(3, 9000), MIXED.slice(9000)];
 
-  it.each(['csv', 'json-row', 'json-column'] as const)('%s: writes what the string path writes', (format) => {
+  it.each(BYTE_FORMATS)('%s: writes what the string path writes', (format) => {
     for (const encoding of [TEXT, WIRE] as const) {
       const out = (bytePath: boolean): string => {
         const w = tableWriter(format, columns, Number.MAX_SAFE_INTEGER, encoding as typeof TEXT, bytePath);
@@ -377,29 +426,26 @@ describe('byte path (csv, json-row, json-column of int, long, double, boolean an
     }
   });
 
-  it.each(['csv', 'json-row', 'json-column'] as const)(
-    '%s: stops at the same row under a budget',
-    (format) => {
-      const whole = formatJson(format, columns, [MIXED]);
-      for (const share of [0.001, 0.3, 0.77]) {
-        const budget = Math.floor(whole.length * share);
-        const run = (bytePath: boolean) => {
-          const w = tableWriter(format, columns, budget, TEXT, bytePath);
-          let taken = 0;
-          for (const b of parts) {
-            const t = w.write(b);
-            taken += t;
-            if (t < b.numRows) break;
-          }
-          return { taken, rows: w.rows, chars: w.chars, json: w.finish().join('') };
-        };
-        const fast = run(true);
-        expect(fast).toEqual(run(false));
-        expect(fast.json.length).toBeLessThanOrEqual(budget);
-        expect(fast.chars).toBe(fast.json.length);
-      }
-    },
-  );
+  it.each(BYTE_FORMATS)('%s: stops at the same row under a budget', (format) => {
+    const whole = formatJson(format, columns, [MIXED]);
+    for (const share of [0.001, 0.3, 0.77]) {
+      const budget = Math.floor(whole.length * share);
+      const run = (bytePath: boolean) => {
+        const w = tableWriter(format, columns, budget, TEXT, bytePath);
+        let taken = 0;
+        for (const b of parts) {
+          const t = w.write(b);
+          taken += t;
+          if (t < b.numRows) break;
+        }
+        return { taken, rows: w.rows, chars: w.chars, json: w.finish().join('') };
+      };
+      const fast = run(true);
+      expect(fast).toEqual(run(false));
+      expect(fast.json.length).toBeLessThanOrEqual(budget);
+      expect(fast.chars).toBe(fast.json.length);
+    }
+  });
 });
 
 describe('xml', () => {
