@@ -172,8 +172,6 @@ function valuesOf(data: Data, javaType: string): Values {
         return (bits[j >> 3]! & (1 << (j & 7))) !== 0;
       };
     }
-    case Type.Utf8:
-      return utf8Values(data);
     case Type.Timestamp: {
       const r = int64Reader(data);
       const factor = timestampFactor(type.unit ?? 3);
@@ -252,15 +250,9 @@ function generic(v: unknown): JsonValue {
 }
 
 /**
- * Strings: a batch whose bytes are all ASCII is decoded once and cut into substrings (the common case, several
- * times faster than decoding each cell); otherwise each cell is decoded as UTF-8.
- */
-function utf8Values(data: Data): Values {
-  return utf8Column(data).values;
-}
-
-/**
- * The strings of a Utf8 column and whether every one of them is its own JSON body (no `"`, `\\` or control
+ * Strings (readerFor reads every Utf8 column, list elements included, through this): a batch whose bytes are all
+ * ASCII is decoded once and cut into substrings (the common case, several times faster than decoding each cell);
+ * otherwise each cell is decoded as UTF-8. Also: the strings of a Utf8 column and whether every one of them is its own JSON body (no `"`, `\\` or control
  * character: the JSON token is the string between quotes, with no escaping to do).
  */
 function utf8Column(data: Data): { values: (i: number) => string; plainJson: boolean } {

@@ -73,6 +73,11 @@ export function byteWritable(columns: FormatColumn[]): boolean {
   return columns.every((c) => FAST_TYPES.has(c.type));
 }
 
+/** A csv field in quotes, its quotes doubled (RFC 4180). */
+export function csvQuote(s: string): string {
+  return `"${s.replace(/"/g, '""')}"`;
+}
+
 /** `s` JSON-string-escaped `times` times (without the quotes). */
 export function escapeTimes(s: string, times: number): string {
   let e = s;
@@ -309,7 +314,7 @@ function cellsOf(data: Data, kit: Kit, mode: CellMode): Cell {
         }
         slab.pos = mark;
         const s = buf.toString('utf8', a, b);
-        return slow(mode === 'json' ? JSON.stringify(s) : `"${s.replace(/"/g, '""')}"`);
+        return slow(mode === 'json' ? JSON.stringify(s) : csvQuote(s));
       };
     }
     default:
@@ -317,8 +322,11 @@ function cellsOf(data: Data, kit: Kit, mode: CellMode): Cell {
   }
 }
 
-/** Rows per slice: each slice is one output piece. */
-const SLICE_ROWS = 8192;
+/**
+ * Rows per slice: each slice becomes one output piece, so what is in flight stays small whatever the size of the
+ * batches the worker sends (the string path slices the same way).
+ */
+export const SLICE_ROWS = 8192;
 
 /** Pieces out of the byte path: bytes at `depth`, turned into what the caller keeps. */
 export interface ByteSink<P> {
@@ -342,6 +350,8 @@ export class ByteWriter<P> {
   private readonly columnPieces: P[][];
   private readonly sep: Lit;
   private readonly rowEnd: Lit;
+  /** json-row: a row of a table without columns. */
+  private readonly emptyRow: Lit;
   private readonly keys: Lit[];
   private readonly closing: string;
   /** A text format's layout and its constants, escaped once into the data's JSON string. */
@@ -375,6 +385,7 @@ export class ByteWriter<P> {
     this.columnPieces = columns.map(() => []);
     this.sep = this.kit.lit(',');
     this.rowEnd = this.kit.lit(format === 'csv' ? '\n' : '}', format === 'csv' ? 1 : 0);
+    this.emptyRow = this.kit.lit('{}');
     this.keys = columns.map((c, k) => this.kit.lit(`${k ? ',' : '{'}${JSON.stringify(c.name)}:`));
     if (format === 'json-row') {
       this.chars = 2;
@@ -474,7 +485,7 @@ export class ByteWriter<P> {
           t += slab.lit(this.keys[c]!);
           t += cells[c]!(i);
         }
-        t += width ? slab.lit(this.rowEnd) : slab.lit(this.kit.lit('{}'));
+        t += slab.lit(width ? this.rowEnd : this.emptyRow);
       } else {
         for (let c = 0; c < width; c++) {
           if (c) t += slab.lit(this.sep);

@@ -1,7 +1,15 @@
 import type { RecordBatch } from 'apache-arrow';
 import type { JsonValue } from '../deephaven/json-values.js';
 import { readersOf, type ColumnReader, type FormatColumn } from './arrow-columns.js';
-import { ByteWriter, byteWritable, type ByteSink, type TextLayout } from './byte-writer.js';
+import {
+  ByteWriter,
+  SLICE_ROWS,
+  byteWritable,
+  csvQuote,
+  escapeTimes,
+  type ByteSink,
+  type TextLayout,
+} from './byte-writer.js';
 
 export type { FormatColumn } from './arrow-columns.js';
 import { quote } from '../util/quote.js';
@@ -114,12 +122,6 @@ export function formatBatches(
 // ---------------------------------------------------------------------------------------------------------------
 // JSON formats: written as JSON text straight from the column readers (each cell's JSON token), row by row, so
 // the budget is checked exactly as rows are added.
-
-/**
- * Rows are written in slices of at most this many: each slice becomes one piece (one string, encoded at once),
- * so the strings in flight stay small whatever the size of the batches the worker sends.
- */
-const SLICE_ROWS = 8192;
 
 abstract class SlicedWriter<P> implements TableWriter<P> {
   abstract rows: number;
@@ -308,7 +310,7 @@ class TextWriter<P> extends SlicedWriter<P> {
 
 /** A string's JSON form without the surrounding quotes (JSON escaping is per character, so pieces concatenate). */
 function escapeJson(s: string): string {
-  return JSON.stringify(s).slice(1, -1);
+  return escapeTimes(s, 1);
 }
 
 const TEXT_TYPES = new Set(['java.lang.String', 'char', 'java.lang.Character']);
@@ -351,15 +353,13 @@ const TEXT_FORMATS: Record<
  * quoted so an empty string ("") differs from null (an empty field).
  */
 function csv(columns: FormatColumn[]): TextFormat {
-  const quote = (s: string): string => `"${s.replace(/"/g, '""')}"`;
-  const needsQuote = /[",\r\n]/;
   // Text columns are always quoted; numbers stay bare, including "NaN" and longs beyond 2^53 (strings in JSON).
   const textual = columns.map(
     (c) => TEXT_TYPES.has(c.type) || c.type.endsWith('[]') || !KNOWN_TYPES.has(c.type),
   );
   const header =
-    columns.map((c) => (/[",\r\n]|^\s|\s$/.test(c.name) ? quote(c.name) : c.name)).join(',') + '\n';
-  const plain = columns.map((c) => KNOWN_TYPES.has(c.type)); // numbers, booleans, times: never quoted
+    columns.map((c) => (/[",\r\n]|^\s|\s$/.test(c.name) ? csvQuote(c.name) : c.name)).join(',') + '\n';
+  // Every other column is a known type (numbers, booleans, times): never quoted.
   return {
     head: header,
     row(readers, i, _index, out) {
@@ -368,10 +368,9 @@ function csv(columns: FormatColumn[]): TextFormat {
         const s = readers[c]!.text(i);
         if (s !== null) {
           if (textual[c]) {
-            if (s.includes('"')) out.push(quote(s));
+            if (s.includes('"')) out.push(csvQuote(s));
             else out.push('"', s, '"');
-          } else if (plain[c]) out.push(s);
-          else out.push(needsQuote.test(s) ? quote(s) : s);
+          } else out.push(s);
         }
         out.push(c === last ? '\n' : ',');
       }

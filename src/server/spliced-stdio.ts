@@ -4,6 +4,7 @@ import type { Readable, Writable } from 'node:stream';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { escapeTimes } from '../formats/byte-writer.js';
 import type { Encoding } from '../formats/table-formats.js';
 
 /**
@@ -21,8 +22,7 @@ export interface TextSplicer {
 
 /** JSON text → the inside of its JSON string literal as UTF-8 (what JSON.stringify writes between the quotes). */
 export function wireEncode(text: string): Buffer {
-  const b = Buffer.from(JSON.stringify(text), 'utf8');
-  return b.subarray(1, b.length - 1);
+  return Buffer.from(escapeTimes(text, 1), 'utf8');
 }
 
 /** Table data written in its wire form (see Encoding in src/formats/table-formats.ts). */
