@@ -434,17 +434,13 @@ export class ByteWriter<P> {
     return n;
   }
 
-  /** A text format: row by row through its layout, each row checked against the budget. */
+  /** A text format: row by row through its layout. */
   private textSlice(cells: Cell[], valid: Array<(i: number) => boolean>, from: number, to: number): number {
     const slab = this.slab;
     const x = this.text!;
     const numbered = this.layout!.numbered;
     const width = cells.length;
-    let used = this.chars;
-    let i = from;
-    for (; i < to; i++) {
-      const mark = slab.pos;
-      const index = this.rows + i - from;
+    return this.rowsThatFit(from, to, (i, index) => {
       let t = slab.lit(index ? x.rowStart : x.firstRowStart);
       if (numbered) t += slab.int(index + 1);
       for (let c = 0; c < width; c++) {
@@ -454,45 +450,44 @@ export class ByteWriter<P> {
           t += slab.lit(x.post[c]!);
         } else t += slab.lit(x.nul[c]!);
       }
-      t += slab.lit(x.rowEnd);
-      if (used + t > this.budget) {
-        slab.pos = mark;
-        break;
-      }
-      used += t;
-    }
-    const taken = i - from;
-    if (taken) this.out.push(this.sink.bytes(slab.take()));
-    else slab.pos = 0;
-    this.chars = used;
-    this.rows += taken;
-    return taken;
+      return t + slab.lit(x.rowEnd);
+    });
   }
 
-  /** json-row and csv: row by row, each checked against the budget. */
+  /** json-row and csv: row by row. */
   private rowSlice(cells: Cell[], from: number, to: number): number {
     const slab = this.slab;
-    const json = this.format === 'json-row';
     const width = cells.length;
-    let used = this.chars;
-    let i = from;
-    for (; i < to; i++) {
-      const mark = slab.pos;
-      let t = 0;
-      if (json) {
-        if (this.rows + i - from) t += slab.lit(this.sep);
+    if (this.format === 'json-row')
+      return this.rowsThatFit(from, to, (i, index) => {
+        let t = index ? slab.lit(this.sep) : 0;
         for (let c = 0; c < width; c++) {
           t += slab.lit(this.keys[c]!);
           t += cells[c]!(i);
         }
-        t += slab.lit(width ? this.rowEnd : this.emptyRow);
-      } else {
-        for (let c = 0; c < width; c++) {
-          if (c) t += slab.lit(this.sep);
-          t += cells[c]!(i);
-        }
-        t += slab.lit(this.rowEnd);
+        return t + slab.lit(width ? this.rowEnd : this.emptyRow);
+      });
+    return this.rowsThatFit(from, to, (i) => {
+      let t = 0;
+      for (let c = 0; c < width; c++) {
+        if (c) t += slab.lit(this.sep);
+        t += cells[c]!(i);
       }
+      return t + slab.lit(this.rowEnd);
+    });
+  }
+
+  /**
+   * Writes rows [from, to) with `row` (row i of the batch, `index` over the whole answer; returns its characters)
+   * while they fit the budget; the slice becomes one piece. Returns how many were taken.
+   */
+  private rowsThatFit(from: number, to: number, row: (i: number, index: number) => number): number {
+    const slab = this.slab;
+    let used = this.chars;
+    let i = from;
+    for (; i < to; i++) {
+      const mark = slab.pos;
+      const t = row(i, this.rows + i - from);
       if (used + t > this.budget) {
         slab.pos = mark;
         break;
