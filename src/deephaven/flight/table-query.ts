@@ -1,7 +1,7 @@
 import { RecordBatchReader, type Field, type RecordBatch, type Schema } from 'apache-arrow';
 import { InvalidRequestError } from '../../util/errors.js';
 import { readArrowBatches } from './arrow-stream.js';
-import { grpcDetails, type FlightSession } from './flight-session.js';
+import { grpcDetails, type FlightDataStream, type FlightSession } from './flight-session.js';
 import { method, type ExportedTableCreationResponse, type TableReference } from './protos.js';
 
 /** One sort key: a column, ascending unless `descending`. */
@@ -167,10 +167,11 @@ export async function queryTable(
     const fit = q.rowsThatFit?.(q.columns?.length ?? fields.length);
     // The size cap keeps the first rows of the range: the rest is not sent.
     const last = fit !== undefined && wantedLast - first > fit ? first + fit : wantedLast;
+    let call: Promise<FlightDataStream>;
     if (first !== 0 || last !== total) {
       const ticket = flight.newExportTicket();
       exports.push(ticket);
-      await flight.unary(
+      const sliced = flight.unary(
         method('TableService', 'Slice'),
         {
           result_id: { ticket },
@@ -180,10 +181,21 @@ export async function queryTable(
         },
         timeoutMs,
       );
-      refTicket = ticket;
-    }
+      // The rows are asked for at once, not after the Slice's answer (one round trip less, 10-20 ms on a local
+      // worker): the worker accepts a session's own export ticket before the operation that makes it arrives,
+      // and answers the DoGet once it is made.
+      call = flight.doGet(ticket, timeoutMs);
+      // Handled here too: it may fail while the Slice is awaited (it is awaited again below).
+      call.catch(() => undefined);
+      try {
+        await sliced;
+      } catch (e) {
+        void call.then((c) => c.cancel(), () => undefined);
+        throw e;
+      }
+    } else call = flight.doGet(refTicket, timeoutMs);
 
-    const stream = await readArrowBatches(await flight.doGet(refTicket, timeoutMs));
+    const stream = await readArrowBatches(await call);
     let closed = false;
     return {
       schema: stream.schema,
