@@ -190,7 +190,10 @@ export async function queryTable(
       try {
         await sliced;
       } catch (e) {
-        void call.then((c) => c.cancel(), () => undefined);
+        void call.then(
+          (c) => c.cancel(),
+          () => undefined,
+        );
         throw e;
       }
     } else call = flight.doGet(refTicket, timeoutMs);
