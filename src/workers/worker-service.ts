@@ -63,6 +63,15 @@ export interface CreateOptions {
  * Every failure, timeout, cancellation, reload or shutdown on the way stops what was started and frees the
  * reservation.
  */
+/** One create call on its way: what to start, the session it becomes, and how the caller follows it. */
+interface CreateCall {
+  plan: CreatePlan;
+  id: string;
+  credentialMode: CredentialRetrievalMode;
+  signal: AbortSignal;
+  onProgress?: ProgressFn;
+}
+
 export class WorkerService {
   private readonly inFlight = new Set<{ abort: AbortController; done: Promise<unknown> }>();
   private readonly sweepGate: Promise<unknown>;
@@ -136,7 +145,13 @@ export class WorkerService {
     const abort = new AbortController();
     const signal = opts.signal ? AbortSignal.any([opts.signal, abort.signal]) : abort.signal;
     const entry = { abort, done: Promise.resolve() as Promise<unknown> };
-    const work = this.serve(plan, id, settings.credentialMode, signal, opts.onProgress);
+    const work = this.serve({
+      plan,
+      id,
+      credentialMode: settings.credentialMode,
+      signal,
+      onProgress: opts.onProgress,
+    });
     entry.done = work.catch(() => undefined);
     this.inFlight.add(entry);
     try {
@@ -151,31 +166,20 @@ export class WorkerService {
   }
 
   /** A pooled worker when one matches and is alive, else a fresh one. */
-  private async serve(
-    plan: CreatePlan,
-    id: string,
-    credentialMode: CredentialRetrievalMode,
-    signal: AbortSignal,
-    onProgress?: ProgressFn,
-  ): Promise<DynamicSession> {
+  private async serve(call: CreateCall): Promise<DynamicSession> {
     // A create cancelled before it began must not use up a pooled worker (the pool takes seconds to refill).
-    if (signal.aborted)
-      throw new LaunchError(`creation was cancelled (${cancelReason(signal)}); nothing was started`);
-    const claimed = await claimPooled(this.pool, plan);
-    if (claimed) return this.registerClaimed(claimed, plan, credentialMode, signal, onProgress);
+    if (call.signal.aborted)
+      throw new LaunchError(`creation was cancelled (${cancelReason(call.signal)}); nothing was started`);
+    const claimed = await claimPooled(this.pool, call.plan);
+    if (claimed) return this.registerClaimed(claimed, call);
     // A fresh worker takes a slot the pool may hold: the pool gives it up (pool-sizing.ts).
     this.pool.rebalance();
-    return this.launchAndRegister(plan, id, credentialMode, signal, onProgress);
+    return this.launchAndRegister(call);
   }
 
   /** Turns a claimed pooled worker into the session: renamed, registered, announced like a fresh one. */
-  private async registerClaimed(
-    w: ClaimedWorker,
-    plan: CreatePlan,
-    credentialMode: CredentialRetrievalMode,
-    signal: AbortSignal,
-    onProgress?: ProgressFn,
-  ): Promise<DynamicSession> {
+  private async registerClaimed(w: ClaimedWorker, call: CreateCall): Promise<DynamicSession> {
+    const { plan, onProgress } = call;
     const started = Date.now();
     onProgress?.({
       phase: 'pool_claim',
@@ -184,19 +188,14 @@ export class WorkerService {
     await w.handle.rename(plan.name);
     const session = new DynamicSession(w.handle, plan.method, w.connection, true);
     // The clocks start at the claim, not while the worker waited in the pool.
-    return this.register(session, plan, credentialMode, signal, 'worker claimed from the warm pool', {
+    return this.register(session, call, 'worker claimed from the warm pool', {
       pooled: w.poolName,
       ms: Date.now() - started,
     });
   }
 
-  private async launchAndRegister(
-    plan: CreatePlan,
-    id: string,
-    credentialMode: CredentialRetrievalMode,
-    signal: AbortSignal,
-    onProgress?: ProgressFn,
-  ): Promise<DynamicSession> {
+  private async launchAndRegister(call: CreateCall): Promise<DynamicSession> {
+    const { plan, id, signal, onProgress } = call;
     const started = Date.now();
     await this.sweepGate;
     // Values of environment_vars may be secrets too: only their names are logged, and never the token.
@@ -214,7 +213,7 @@ export class WorkerService {
       onProgress,
     });
     const session = new DynamicSession(handle, plan.method, connection);
-    return this.register(session, plan, credentialMode, signal, 'worker created', {
+    return this.register(session, call, 'worker created', {
       ms: Date.now() - started,
     });
   }
@@ -225,9 +224,7 @@ export class WorkerService {
    */
   private async register(
     session: DynamicSession,
-    plan: CreatePlan,
-    credentialMode: CredentialRetrievalMode,
-    signal: AbortSignal,
+    { plan, credentialMode, signal }: CreateCall,
     message: string,
     fields: Record<string, unknown>,
   ): Promise<DynamicSession> {
