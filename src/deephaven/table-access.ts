@@ -26,12 +26,7 @@ export async function openTable(
 ): Promise<DhType.Table> {
   const tables = known ?? (await listTables(conn));
   const def = tables.find((t) => t.title === name);
-  if (!def) {
-    const known = tables.map((t) => t.title).filter(Boolean);
-    throw new InvalidRequestError(
-      `no table named ${quote(name)} in the worker's scope; ${known.length ? `tables: ${known.join(', ')}` : 'it holds no tables'}`,
-    );
-  }
+  if (!def) throw noSuchTable(name, tables);
   return (await conn.ide.getObject(def)) as DhType.Table;
 }
 
@@ -207,9 +202,13 @@ export function dataOf(r: TableData): FormattedData {
 /** The error for a name that is not a table in the worker's scope (undefined when it is one after all). */
 async function missingTable(conn: WorkerConnection, name: string): Promise<InvalidRequestError | undefined> {
   const tables = await listTables(conn);
-  if (tables.some((t) => t.title === name)) return undefined;
+  return tables.some((t) => t.title === name) ? undefined : noSuchTable(name, tables);
+}
+
+/** A name that is not among the worker's tables: the error lists those that are. */
+function noSuchTable(name: string, tables: DhType.ide.VariableDefinition[]): InvalidRequestError {
   const known = tables.map((t) => t.title).filter(Boolean);
   return new InvalidRequestError(
-    `no table named '${name}' in the worker's scope; ${known.length ? `tables: ${known.join(', ')}` : 'it holds no tables'}`,
+    `no table named ${quote(name)} in the worker's scope; ${known.length ? `tables: ${known.join(', ')}` : 'it holds no tables'}`,
   );
 }
