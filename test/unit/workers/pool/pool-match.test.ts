@@ -83,11 +83,16 @@ describe('which creates a pooled worker serves', () => {
 
   it('start-up tuning and environment order do not matter; the other method’s settings do not either', () => {
     const { spec, request } = setup({
-      defaults: { launch_method: 'python', heap_size_gb: 1, environment_vars: { B: '2', A: '1' } },
-      warm_pool: { size: 1, startup_timeout_seconds: 600, pull_policy: 'always' },
+      defaults: { launch_method: 'python', heap_size_gb: 1 },
+      warm_pool: {
+        size: 1,
+        startup_timeout_seconds: 600,
+        pull_policy: 'always',
+        environment_vars: { A: '1', B: '2' },
+      },
     });
-    expect(planMatches(spec.template, request({ environment_vars: { A: '1' } }))).toBe(true);
-    expect(planMatches(spec.template, request({ environment_vars: { A: '2' } }))).toBe(false);
+    expect(planMatches(spec.template, request({ environment_vars: { B: '2', A: '1' } }))).toBe(true);
+    expect(planMatches(spec.template, request({ environment_vars: { B: '2', A: '2' } }))).toBe(false);
   });
 
   it('each pooled worker gets its own name and generated PSK', () => {

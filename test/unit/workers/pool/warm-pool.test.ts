@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { SessionCreationSchema } from '../../../../src/config/schema.js';
 import type { CreateArgs } from '../../../../src/workers/params/model.js';
 import { resolveCreateRequest, type CreatePlan } from '../../../../src/workers/params/resolve.js';
@@ -135,11 +135,18 @@ describe('WarmPool', () => {
   it('a failed start is retried later, not at once', async () => {
     const { pool, starts, settle } = harness(1);
     await settle();
-    starts[0]!.fail(new Error('boom'));
-    await settle();
-    pool.rebalance();
-    await settle();
-    expect(starts).toHaveLength(1); // backing off
+    vi.useFakeTimers(); // the back-off timer is set at the failure
+    try {
+      starts[0]!.fail(new Error('boom'));
+      await vi.advanceTimersByTimeAsync(0);
+      pool.rebalance();
+      await vi.advanceTimersByTimeAsync(4_999);
+      expect(starts).toHaveLength(1); // backing off (5 s after a first failure)
+      await vi.advanceTimersByTimeAsync(1);
+      expect(starts).toHaveLength(2); // then retried
+    } finally {
+      vi.useRealTimers();
+    }
     await pool.drain('test');
   });
 
