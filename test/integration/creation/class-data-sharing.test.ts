@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, openSync, readSync, closeSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,6 +33,8 @@ afterAll(async () => {
   expect(await settleTo(baseline)).toEqual(baseline);
 });
 
+let boots = 0;
+
 function cds(...args: string[]): string {
   return execFileSync(venvPython(venv), [CDS_SCRIPT, ...args], {
     env: { ...process.env, JAVA_HOME: javaHome },
@@ -43,8 +45,10 @@ function cds(...args: string[]): string {
 /** A venv worker started with the given directories in place of the data and cache directories' archives. */
 async function bootVenv(env: { DH_MCP_DATA_DIR: string; DH_MCP_CACHE: string }): Promise<{
   ready: ReadyInfo;
-  tail: string[];
+  /** Everything the worker printed (the JVM's own warnings come first, before any log tail would keep them). */
+  output: string[];
 }> {
+  const logFile = path.join(scratch, `boot-${++boots}.log`);
   const saved = { DH_MCP_DATA_DIR: process.env.DH_MCP_DATA_DIR, DH_MCP_CACHE: process.env.DH_MCP_CACHE };
   Object.assign(process.env, env);
   let worker;
@@ -59,6 +63,7 @@ async function bootVenv(env: { DH_MCP_DATA_DIR: string; DH_MCP_CACHE: string }):
       exitWithOwner: true,
       venvPath: venv,
       port: await freePort(),
+      logFile,
     });
   } finally {
     for (const [k, v] of Object.entries(saved)) {
@@ -75,7 +80,7 @@ async function bootVenv(env: { DH_MCP_DATA_DIR: string; DH_MCP_CACHE: string }):
     });
     expect(c.info.consoleType).toBe('python');
     await c.close();
-    return { ready, tail: worker.logTail() };
+    return { ready, output: readFileSync(logFile, 'utf8').split('\n') };
   } finally {
     await worker.stop();
   }
@@ -113,13 +118,14 @@ describe('venv workers', () => {
       path.join(data, 'cds', `${cds('key')}.jsa`),
       Buffer.concat([head, Buffer.alloc(4 << 20, 7)]),
     );
-    const { ready, tail } = await bootVenv({
+    const { ready, output } = await bootVenv({
       DH_MCP_DATA_DIR: data,
       DH_MCP_CACHE: path.join(scratch, 'no-cache'),
     });
     expect(ready.classDataSharing).toBe('off');
     // What the JVM would say about an archive it rejects ([warning][cds] ..., 'shared archive file ...').
-    expect(tail.filter((l) => /\[(warning|error)\]|\[cds|shared archive file/i.test(l))).toEqual([]);
+    expect(output.some((l) => l.includes('"event":"starting"'))).toBe(true); // from its first line on
+    expect(output.filter((l) => /\[(warning|error)\]|\[cds|shared archive file/i.test(l))).toEqual([]);
   }, 300_000);
 
   it('start on the JDK default when no archive exists for them', async () => {
