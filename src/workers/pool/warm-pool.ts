@@ -152,13 +152,15 @@ export class WarmPool {
   }
 
   private failed(spec: PoolSpec, why: string): void {
+    // One back-off per failed round: the other starts of that round failing too (Docker down) add nothing, and a
+    // setting already replaced is not retried at all.
+    if (this.spec !== spec || this.retryTimer) return;
     this.failures++;
     const delay = retryDelayMs(this.failures);
     logger.warn(
       { failures: this.failures, retry_in_ms: delay, err: why },
       'warm pool: a pooled worker did not start; retrying later',
     );
-    if (this.spec !== spec || this.retryTimer) return;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       this.rebalance();

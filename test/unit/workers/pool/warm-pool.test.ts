@@ -150,6 +150,24 @@ describe('WarmPool', () => {
     await pool.drain('test');
   });
 
+  it('a round whose starts all fail backs off once, not once per start', async () => {
+    const { pool, starts, settle } = harness(3);
+    await settle();
+    expect(starts).toHaveLength(3);
+    vi.useFakeTimers();
+    try {
+      for (const s of starts) s.fail(new Error('engine down'));
+      await vi.advanceTimersByTimeAsync(5_000); // the first back-off
+      expect(starts).toHaveLength(6);
+      for (const s of starts.slice(3)) s.fail(new Error('engine down'));
+      await vi.advanceTimersByTimeAsync(10_000); // the second: 10 s, as after two failures, not after six
+      expect(starts).toHaveLength(9);
+    } finally {
+      vi.useRealTimers();
+    }
+    await pool.drain('test');
+  });
+
   it('gives up its slots to creates while it backs off after a failed start', async () => {
     const { pool, starts, settle, setOccupied } = harness(2, 3);
     await settle();
