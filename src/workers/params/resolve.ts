@@ -7,6 +7,7 @@ import type { WorkerLanguage } from '../drivers/driver.js';
 import { InvalidRequestError } from '../../util/errors.js';
 import { defaultPythonVenv } from '../../setup/python-runtime.js';
 import { defaultImage } from '../../util/paths.js';
+import type { LifecycleLimits } from '../lifecycle/deadlines.js';
 import { gb, thisMachine, type MachineLimits } from './bounds.js';
 import { createdWorkerAuth, crossFieldProblems, type Problem } from './cross-field.js';
 import {
@@ -49,7 +50,7 @@ export interface CreatePlan {
    * When the MCP server stops the created worker on its own (undefined: never); the CLI and the library do not
    * read it (src/workers/lifecycle).
    */
-  lifecycle: { idleTimeoutMs?: number; maxLifetimeMs?: number };
+  lifecycle: LifecycleLimits;
 }
 
 export const HARD_DEFAULTS = {
@@ -77,7 +78,8 @@ export interface ResolveOptions {
   defaultName?: (p: ParamName) => string;
 }
 
-const DEFAULTS_PATH = 'community.session_creation.defaults';
+/** Where the creation defaults live in deephaven_mcp.json (error messages name fields by it). */
+export const DEFAULTS_PATH = 'community.session_creation.defaults';
 
 /** Given = neither null nor undefined nor an empty string (reference clients send "" for "not set"). */
 function given(v: unknown): boolean {

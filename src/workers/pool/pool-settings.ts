@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { crossFieldProblems } from '../params/cross-field.js';
 import { creationDefaultsShape, type CreationDefaultsShape } from '../params/derive.js';
-import type { ParamName } from '../params/model.js';
+import { describe, type ParamName } from '../params/model.js';
+import { DEFAULTS_PATH } from '../params/resolve.js';
 
 /**
  * community.session_creation.warm_pool: how many workers to keep started and waiting, and the parameters they
@@ -12,22 +13,12 @@ import type { ParamName } from '../params/model.js';
 
 export const POOL_SIZE_MAX = 16;
 const POOL_PATH = 'community.session_creation.warm_pool';
-const DEFAULTS_PATH = 'community.session_creation.defaults';
 
 /** Pairs where giving one member replaces the other: an override of one drops the default of the other. */
 const REPLACES: ReadonlyArray<readonly [ParamName, ParamName]> = [
   ['docker_image', 'programming_language'],
   ['programming_language', 'docker_image'],
 ];
-
-const describe = (v: unknown): string =>
-  v === null
-    ? 'null'
-    : Array.isArray(v)
-      ? 'an array'
-      : typeof v === 'object'
-        ? 'an object'
-        : `${typeof v} ${String(v)}`;
 
 /**
  * Config parameters a pool does not take: the PSK (each pooled worker gets its own) and the limits of a session's
