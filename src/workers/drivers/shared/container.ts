@@ -260,7 +260,8 @@ export class ContainerWorker extends WorkerBase {
     });
     container.wait().then(
       async (r: { StatusCode?: number }) => {
-        await Promise.race([streamEnded, sleep(1000)]);
+        // The 1 s bound must not keep a server that is exiting alive.
+        await Promise.race([streamEnded, sleep(1000, undefined, { ref: false })]);
         this.exited = true;
         const killed =
           r.StatusCode === 137

@@ -100,12 +100,16 @@ export class WorkerOutput {
   /** The start failure, once there is one, or undefined if none came within `waitMs`. */
   failureWithin(waitMs: number): Promise<LaunchError | undefined> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(this.failure), waitMs);
       const check = (): void => {
         if (!this.failure) return void this.waiters.push(check);
         clearTimeout(timer);
         resolve(this.failure);
       };
+      // Past the wait, the check leaves the waiters (it would otherwise come back on every notify).
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== check);
+        resolve(this.failure);
+      }, waitMs);
       check();
     });
   }
