@@ -23,6 +23,7 @@ import json
 import os
 import shutil
 import signal
+import secrets
 import socket
 import subprocess
 import sys
@@ -156,7 +157,10 @@ def train(console, class_list, work):
     home = os.path.join(work, console)
     env = {
         **os.environ,
-        "DH_WORKER_AUTH": "anonymous",
+        # A PSK nobody learns (on stdin, never in the environment or arguments): while it boots, the training
+        # worker's console is no one's to use.
+        "DH_WORKER_AUTH": "psk",
+        "DH_WORKER_SECRETS": "stdin",
         "DH_WORKER_CONSOLE": console,
         "DH_WORKER_HOST": "127.0.0.1",
         "DH_WORKER_PORT": str(free_port()),
@@ -167,7 +171,8 @@ def train(console, class_list, work):
         "DEEPHAVEN_CONFIG_DIR": os.path.join(home, "config"),
         "PYTHONUNBUFFERED": "1",
     }
-    for k in ("START_OPTS", "DH_WORKER_PSK", "DH_WORKER_SECRETS", "DH_WORKER_LOG_FILE"):
+    # Settings of the user's shell that real workers do not get either.
+    for k in ("START_OPTS", "JAVA_OPTS", "EXTRA_CLASSPATH", "DH_WORKER_PSK", "DH_WORKER_LOG_FILE"):
         env.pop(k, None)
     # The worker stops when its stdin closes, i.e. when this builder is gone however it ended (a cancelled setup
     # must not leave a server running).
@@ -175,6 +180,8 @@ def train(console, class_list, work):
     t0 = time.monotonic()
     p = subprocess.Popen([sys.executable, os.path.join(HERE, "dh_worker.py")], env=env, stdin=subprocess.PIPE,
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=work)
+    p.stdin.write(secrets.token_hex(16) + "\n")
+    p.stdin.flush()
     # A boot that hangs without printing is killed at the deadline (the read below would wait forever).
     watchdog = threading.Timer(TRAIN_TIMEOUT_S, p.kill)
     watchdog.start()
@@ -277,6 +284,10 @@ def build(directory, consoles=("python", "groovy"), force=False):
     archive = os.path.join(directory, key + ARCHIVE_SUFFIX)
     with open(os.path.join(directory, ".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
+        # Work directories of builders killed before their cleanup ran (only one builder holds the lock).
+        for name in os.listdir(directory):
+            if name.startswith("dh-cds-"):
+                shutil.rmtree(os.path.join(directory, name), ignore_errors=True)
         if os.path.isfile(archive) and not force:
             log(f"archive present: {archive}")
             return archive
@@ -292,14 +303,17 @@ def build(directory, consoles=("python", "groovy"), force=False):
             n = merge_class_lists(lists, merged)
             tmp = os.path.join(work, "archive" + ARCHIVE_SUFFIX)
             dump(home, merged, tmp, os.path.join(directory, key + ".dump.log"))
-            # Written whole, then renamed: a worker never maps a half-written archive.
-            os.replace(tmp, archive)
-            remove_superseded(directory, key, home)
-            with open(os.path.join(directory, key + ".json"), "w", encoding="utf-8") as f:
+            # Its description first, then the archive, each written whole and renamed: a worker never maps a
+            # half-written archive, and no archive is ever without the description the clean-up goes by.
+            meta = os.path.join(work, "archive.json")
+            with open(meta, "w", encoding="utf-8") as f:
                 json.dump({"key": key, "java_home": home, "deephaven_version": deephaven_version(),
                            "python": sys.executable, "consoles": list(consoles), "classes": n,
-                           "bytes": os.path.getsize(archive), "seconds": round(time.monotonic() - t0, 1),
+                           "bytes": os.path.getsize(tmp), "seconds": round(time.monotonic() - t0, 1),
                            "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}, f, indent=2)
+            os.replace(meta, os.path.join(directory, key + ".json"))
+            os.replace(tmp, archive)
+            remove_superseded(directory, key, home)
             log(f"archive made in {time.monotonic() - t0:.0f} s ({n} classes, "
                 f"{os.path.getsize(archive) / 1e6:.0f} MB): {archive}")
             return archive
