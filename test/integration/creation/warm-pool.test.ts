@@ -1,4 +1,3 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -7,6 +6,7 @@ import { testDocker } from '../../helpers/docker.js';
 import { call, inMemoryServer, writeConfig } from '../../helpers/mcp.js';
 import { settleTo, snapshot, waitFor, workerGone, type ResourceSnapshot } from '../../helpers/leaks.js';
 import { scoped } from '../../helpers/scope.js';
+import { instanceRecords } from '../../helpers/instance-records.js';
 
 // The warm pool on real docker workers through MCP: one pooled worker (size 1) shared by the tests in order,
 // max_concurrent_sessions 3 so the pool's use of slots shows. Each JVM boot costs ~15 s, so the tests build on
@@ -50,13 +50,6 @@ const dynamicSessions = async () =>
   (
     (await call(mcp.client, 'sessions_list')).sessions as Array<{ session_id: string; source: string }>
   ).filter((s) => s.source === 'dynamic');
-function instanceRecords(): string {
-  const dir = path.join(process.env.DH_MCP_DATA_DIR!, 'instances');
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
-    .map((f) => readFileSync(path.join(dir, f), 'utf8'))
-    .join('\n');
-}
 
 /** A create with progress notifications; returns the answer and the progress messages. */
 async function createWithProgress(args: Record<string, unknown>) {
@@ -70,6 +63,12 @@ async function createWithProgress(args: Record<string, unknown>) {
   return { created: r.structuredContent as Record<string, unknown>, progress };
 }
 
+/** Every instance record this file's server wrote, as one text. */
+const trackedText = () =>
+  instanceRecords()
+    .map((r) => r.text)
+    .join('\n');
+
 const A = scoped('pooled-a');
 
 it('a matching create is served by the pooled worker: renamed, tracked, usable, from_pool; the pool refills', async () => {
@@ -78,7 +77,7 @@ it('a matching create is served by the pooled worker: renamed, tracked, usable, 
   const pooled = await newContainers(baseline);
   expect(pooled).toHaveLength(1);
   expect(await dynamicSessions()).toEqual([]);
-  expect(instanceRecords()).toMatch(/"warm-pool\.[0-9a-f]{12}"/);
+  expect(trackedText()).toMatch(/"warm-pool\.[0-9a-f]{12}"/);
 
   const { created, progress } = await createWithProgress({ session_name: A });
   expect(created).toMatchObject({
@@ -91,7 +90,7 @@ it('a matching create is served by the pooled worker: renamed, tracked, usable, 
   // The container and the tracking record now carry the session's name.
   const info = await testDocker().getContainer(pooled[0]!).inspect();
   expect(info.Name).toMatch(new RegExp(`^/dh-mcp-${A}-[0-9a-f]{6}$`));
-  expect(instanceRecords()).toContain(`"${A}"`);
+  expect(trackedText()).toContain(`"${A}"`);
 
   const details = await call(mcp.client, 'session_details', { session_id: `community:dynamic:${A}` });
   expect(details.session).toMatchObject({ liveness_status: 'ONLINE', from_pool: true, worker_alive: true });
@@ -141,6 +140,8 @@ it('a create whose parameters differ starts a fresh worker and leaves the pooled
 });
 
 it('two creates racing for the last pooled worker: one gets it, the other starts fresh; no slot is left for the pool', async () => {
+  // Builds on the first test: its session A holds one of the three slots, so x, y and A fill them all.
+  expect((await dynamicSessions()).map((s) => s.session_id)).toEqual([`community:dynamic:${A}`]);
   await poolFull();
   const [x, y] = await Promise.all(
     ['race-x', 'race-y'].map((n) =>
@@ -164,8 +165,8 @@ it('two creates racing for the last pooled worker: one gets it, the other starts
 });
 
 it('a reload while the pool refills stops every pooled worker, starting or ready, and the new pool follows the new config', async () => {
-  // The deletes above freed slots: the pool is starting its refill now.
-  await waitFor('the refill to start', pool, (s) => s.starting + s.ready === 1, { timeoutMs: 10_000 });
+  // The deletes above freed slots: the pool is starting its refill now (a boot takes far longer than this wait).
+  await waitFor('the refill to start', pool, (s) => s.starting === 1, { timeoutMs: 10_000 });
   const before = await snapshot();
   const old = before.containers.filter((c) => !baseline.containers.includes(c));
   expect(old.length).toBeGreaterThan(0);
