@@ -1,7 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { connectWorker } from '../../../src/deephaven/worker-connection.js';
 import { testDocker } from '../../helpers/docker.js';
 import { pidExists } from '../../../src/util/process-identity.js';
@@ -9,6 +7,7 @@ import { inPhaseOrder, phaseOf, type StartPhase } from '../../../src/workers/pro
 import { call, inMemoryServer, writeConfig } from '../../helpers/mcp.js';
 import { settleTo, snapshot, workerGone, type ResourceSnapshot } from '../../helpers/leaks.js';
 import { scoped } from '../../helpers/scope.js';
+import { instanceRecords } from '../../helpers/instance-records.js';
 
 // Real workers created through the MCP tools, both launch methods, PSK and anonymous.
 let mcp: Awaited<ReturnType<typeof inMemoryServer>>;
@@ -45,17 +44,6 @@ afterAll(async () => {
   // Whatever a failing test left running must not outlive the file.
   expect(await settleTo(baseline)).toEqual(baseline);
 });
-
-function instanceRecords(): Array<Record<string, unknown>> {
-  const dir = path.join(process.env.DH_MCP_DATA_DIR!, 'instances');
-  let files: string[] = [];
-  try {
-    files = readdirSync(dir).filter((f) => f.endsWith('.json'));
-  } catch {
-    return [];
-  }
-  return files.map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as Record<string, unknown>);
-}
 
 const CASES = [
   { method: 'python', auth: 'PSK', language: 'Python' },
@@ -98,7 +86,7 @@ describe.each(CASES)('$method worker, $auth, $language', ({ method, auth, langua
       ).toBe(true);
 
     // Tracked while alive: the python pid with its start time, the container by id.
-    const rec = instanceRecords().find((r) => JSON.stringify(r).includes(name));
+    const rec = instanceRecords().find((r) => r.text.includes(name))?.body;
     expect(rec).toBeDefined();
 
     const list = await call(client, 'sessions_list');
@@ -170,7 +158,7 @@ describe.each(CASES)('$method worker, $auth, $language', ({ method, auth, langua
         containerId: created.container_id as string | undefined,
       }),
     ).toBe(true);
-    expect(instanceRecords().some((r) => JSON.stringify(r).includes(name))).toBe(false);
+    expect(instanceRecords().some((r) => r.text.includes(name))).toBe(false);
   });
 });
 

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, expect, it, onTestFinished } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { call, inMemoryServer, writeConfig } from '../../helpers/mcp.js';
 import { settleTo, snapshot, waitFor, workerGone, type ResourceSnapshot } from '../../helpers/leaks.js';
 import { scoped } from '../../helpers/scope.js';
+import { instanceRecords } from '../../helpers/instance-records.js';
 
 // Idle timeout and maximum lifetime of created workers, on real workers through MCP: a python worker stopped for
 // idleness, and a docker worker stopped by its lifetime in the middle of a call. Each test has its own session
@@ -59,17 +58,6 @@ async function ownSlot(name: string): Promise<void> {
   });
 }
 
-function tracked(name: string): boolean {
-  const dir = path.join(process.env.DH_MCP_DATA_DIR!, 'instances');
-  let files: string[] = [];
-  try {
-    files = readdirSync(dir).filter((f) => f.endsWith('.json'));
-  } catch {
-    return false;
-  }
-  return files.some((f) => readFileSync(path.join(dir, f), 'utf8').includes(name));
-}
-
 const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 it('idle: calls keep the worker alive past its idle deadline, a call longer than the timeout is not cut, and once unused it is stopped as a delete stops it', async () => {
@@ -119,7 +107,7 @@ it('idle: calls keep the worker alive past its idle deadline, a call longer than
   await waitFor('its process to exit', () => workerGone({ pid }), Boolean, { timeoutMs: 30_000 });
   await waitFor(
     'its tracking record to go',
-    () => tracked(name),
+    () => instanceRecords().some((r) => r.text.includes(name)),
     (t) => !t,
     { timeoutMs: 30_000 },
   );
@@ -163,7 +151,7 @@ it('lifetime: stops the worker even during a call, which then says why', async (
   });
   await waitFor(
     'its tracking record to go',
-    () => tracked(name),
+    () => instanceRecords().some((r) => r.text.includes(name)),
     (t) => !t,
     { timeoutMs: 30_000 },
   );

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { writeConfig } from '../../helpers/mcp.js';
 import { settleTo, snapshot } from '../../helpers/leaks.js';
 import { scoped } from '../../helpers/scope.js';
 import { StdioPeer } from '../../helpers/stdio-peer.js';
+import { instanceRecords } from '../../helpers/instance-records.js';
 
 // kill -9 of the server while a docker and a python worker run: the next server start removes both, and a
 // decoy process that now holds a tracked pid (pid reuse) is left alone.
@@ -44,13 +45,6 @@ async function createBoth(
   return { py, dk };
 }
 
-function records(): Array<{ file: string; body: Record<string, unknown> }> {
-  const dir = path.join(dataDir, 'instances');
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
-    .map((f) => ({ file: path.join(dir, f), body: JSON.parse(readFileSync(path.join(dir, f), 'utf8')) }));
-}
-
 it('kill -9 leaves workers behind; the next start removes them and spares a decoy holding a tracked pid', async () => {
   const baseline = await snapshot();
   const first = await server();
@@ -68,7 +62,7 @@ it('kill -9 leaves workers behind; the next start removes them and spares a deco
   // process with a different one, exactly what pid reuse looks like.
   const decoy = spawn('sleep', ['600'], { stdio: 'ignore' });
   decoys.push(decoy.pid!);
-  const [rec] = records();
+  const [rec] = instanceRecords(dataDir);
   expect(rec).toBeDefined();
   const body = rec!.body as {
     workers: Record<string, { kind: string; pid?: number; start_time?: string; container_id?: string }>;
@@ -106,7 +100,9 @@ it('kill -9 leaves workers behind; the next start removes them and spares a deco
       .toBe('404');
     expect(pidExists(decoy.pid!)).toBe(true);
     // The sweep runs in the background and removes the record once every worker in it is stopped.
-    await expect.poll(() => records().map((r) => r.file), { timeout: 20_000 }).not.toContain(rec!.file);
+    await expect
+      .poll(() => instanceRecords(dataDir).map((r) => r.file), { timeout: 20_000 })
+      .not.toContain(rec!.file);
   } finally {
     second.proc.stdin.end();
     await second.exited;

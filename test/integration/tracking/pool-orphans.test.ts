@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
@@ -6,6 +6,7 @@ import { pidExists } from '../../../src/util/process-identity.js';
 import { writeConfig } from '../../helpers/mcp.js';
 import { settleTo, snapshot, waitFor } from '../../helpers/leaks.js';
 import { StdioPeer } from '../../helpers/stdio-peer.js';
+import { instanceRecords } from '../../helpers/instance-records.js';
 
 // kill -9 of the server with a full warm pool (two python workers): the next start removes both. The pooled
 // workers are frozen first, as wedged workers would be, so the start-up sweep has to do the work (a live
@@ -14,8 +15,11 @@ import { StdioPeer } from '../../helpers/stdio-peer.js';
 const PSK_SHAPED = /(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])/gi;
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'dh-mcp-pool-orphans-'));
 const frozen: number[] = [];
+const peers: StdioPeer[] = [];
 
+// Whatever a failed check left running: the servers, and the workers frozen on purpose.
 afterAll(() => {
+  for (const p of peers) if (p.proc.exitCode === null && p.proc.signalCode === null) p.proc.kill('SIGKILL');
   for (const pid of frozen) if (pidExists(pid)) process.kill(pid, 'SIGKILL');
 });
 
@@ -30,24 +34,9 @@ async function server(pool: Record<string, unknown> | undefined): Promise<StdioP
     },
   });
   const peer = new StdioPeer({ ...process.env, DH_MCP_CONFIG_FILE: file, DH_MCP_DATA_DIR: dataDir });
+  peers.push(peer);
   await peer.initialize();
   return peer;
-}
-
-function records(): Array<{ file: string; workers: Record<string, { pid?: number }> }> {
-  const dir = path.join(dataDir, 'instances');
-  let files: string[] = [];
-  try {
-    files = readdirSync(dir).filter((f) => f.endsWith('.json'));
-  } catch {
-    return [];
-  }
-  return files.map((f) => {
-    const body = JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as {
-      workers: Record<string, { pid?: number }>;
-    };
-    return { file: path.join(dir, f), workers: body.workers };
-  });
 }
 
 it('kill -9 with a full pool: the pooled workers were tracked, and the next start removes them', async () => {
@@ -62,12 +51,12 @@ it('kill -9 with a full pool: the pooled workers were tracked, and the next star
   expect(list.sessions).toEqual([]);
   const pooled = (await snapshot()).workerPids.filter((p) => !baseline.workerPids.includes(p));
   expect(pooled).toHaveLength(2);
-  const [rec] = records();
-  const names = Object.keys(rec!.workers);
+  const [rec] = instanceRecords(dataDir);
+  const names = Object.keys(rec!.body.workers ?? {});
   expect(names).toHaveLength(2);
   for (const n of names) expect(n).toMatch(/^warm-pool\.[0-9a-f]{12}$/);
   expect(
-    Object.values(rec!.workers)
+    Object.values(rec!.body.workers ?? {})
       .map((w) => w.pid)
       .sort(),
   ).toEqual([...pooled].sort());
@@ -87,7 +76,9 @@ it('kill -9 with a full pool: the pooled workers were tracked, and the next star
   const second = await server(undefined);
   try {
     for (const pid of pooled) await expect.poll(() => pidExists(pid), { timeout: 30_000 }).toBe(false);
-    await expect.poll(() => records().map((r) => r.file), { timeout: 20_000 }).not.toContain(rec!.file);
+    await expect
+      .poll(() => instanceRecords(dataDir).map((r) => r.file), { timeout: 20_000 })
+      .not.toContain(rec!.file);
   } finally {
     second.proc.stdin.end();
     await second.exited;
