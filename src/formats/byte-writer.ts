@@ -1,12 +1,14 @@
 import { Type, type Data, type RecordBatch } from 'apache-arrow';
 import type { FormatColumn } from './arrow-columns.js';
+import { writeShortestDouble } from './double-text.js';
 
 /**
  * The byte path of csv, json-row and json-column for tables whose columns are all integers, doubles, booleans or
  * strings (the common case): cells go from the Arrow buffers straight into a byte buffer, already in their final
- * form, with no string per cell (integers are written digit by digit, ASCII strings copied byte for byte, booleans
- * and separators are constants). Only doubles (their shortest decimal form), longs beyond 2^53 and strings that
- * need escaping go through a JS string.
+ * form, with no string per cell (integers are written digit by digit, doubles by double-text.ts, ASCII strings
+ * copied byte for byte, booleans and separators are constants). Only doubles outside 1e-6..1e15 (and the rare
+ * one double-text.ts cannot decide), NaN and infinities, longs beyond 2^53 and strings that need escaping go
+ * through a JS string.
  *
  * `depth` is how many times the data's JSON is escaped again on its way out: 0 for the JSON text itself, 1 for
  * the inside of the JSON-RPC string that carries it on the wire. Values, integers and clean ASCII strings read the
@@ -164,6 +166,17 @@ export class Slab {
     return end - start;
   }
 
+  /** A finite double as String(d) writes it; returns its length. */
+  double(d: number): number {
+    if (Number.isSafeInteger(d)) return this.int(d === 0 ? 0 : d);
+    this.ensure(25);
+    const end = writeShortestDouble(d, this.buf, this.pos);
+    if (end < 0) return this.ascii(String(d));
+    const n = end - this.pos;
+    this.pos = end;
+    return n;
+  }
+
   /** An ASCII string (a number's text); returns its length. */
   ascii(s: string): number {
     const n = s.length;
@@ -271,7 +284,7 @@ function cellsOf(data: Data, kit: Kit, mode: CellMode): Cell {
       return (i) => {
         if (!noNulls && !valid(i)) return slab.lit(nul);
         const d = values[i]!;
-        if (Number.isFinite(d)) return slab.ascii(String(d));
+        if (Number.isFinite(d)) return slab.double(d);
         return mode === 'json' ? slow(`"${String(d)}"`) : slab.ascii(String(d));
       };
     }
