@@ -166,11 +166,12 @@ export class Slab {
     return end - start;
   }
 
-  /** A finite double as String(d) writes it; returns its length. */
-  double(d: number): number {
+  /** The finite double values[i] as String(d) writes it; returns its length. */
+  double(values: Float64Array, i: number): number {
+    const d = values[i]!;
     if (Number.isSafeInteger(d)) return this.int(d === 0 ? 0 : d);
     this.ensure(25);
-    const end = writeShortestDouble(d, this.buf, this.pos);
+    const end = writeShortestDouble(values, i, this.buf, this.pos);
     if (end < 0) return this.ascii(String(d));
     const n = end - this.pos;
     this.pos = end;
@@ -263,10 +264,14 @@ function cellsOf(data: Data, kit: Kit, mode: CellMode): Cell {
       if (type.bitWidth === 64) {
         const values = data.values as BigInt64Array;
         const halves = new Int32Array(values.buffer, values.byteOffset, values.length * 2);
+        const noNulls = data.nullCount === 0;
         return (i) => {
-          if (!valid(i)) return slab.lit(nul);
+          if (!noNulls && !valid(i)) return slab.lit(nul);
           const hi = halves[2 * i + 1]!;
-          if (hi >= -2097152 && hi < 2097152) {
+          // Above -2^53 and below 2^53: exact as a double (the safe integers but -2^53 + k, k < 2^32, which the
+          // next test takes).
+          if (hi > -2097152 && hi < 2097152) return slab.int(hi * 4294967296 + (halves[2 * i]! >>> 0));
+          if (hi === -2097152) {
             const n = hi * 4294967296 + (halves[2 * i]! >>> 0);
             if (Number.isSafeInteger(n)) return slab.int(n);
           }
@@ -284,7 +289,7 @@ function cellsOf(data: Data, kit: Kit, mode: CellMode): Cell {
       return (i) => {
         if (!noNulls && !valid(i)) return slab.lit(nul);
         const d = values[i]!;
-        if (Number.isFinite(d)) return slab.double(d);
+        if (Number.isFinite(d)) return slab.double(values, i);
         return mode === 'json' ? slow(`"${String(d)}"`) : slab.ascii(String(d));
       };
     }
@@ -293,8 +298,9 @@ function cellsOf(data: Data, kit: Kit, mode: CellMode): Cell {
       const offset = data.offset;
       const yes = kit.lit('true');
       const no = kit.lit('false');
+      const noNulls = data.nullCount === 0;
       return (i) => {
-        if (!valid(i)) return slab.lit(nul);
+        if (!noNulls && !valid(i)) return slab.lit(nul);
         const j = offset + i;
         return slab.lit((bits[j >> 3]! & (1 << (j & 7))) !== 0 ? yes : no);
       };
@@ -313,21 +319,32 @@ function cellsOf(data: Data, kit: Kit, mode: CellMode): Cell {
           return slow(mode.escape(buf.toString('utf8', a, b)));
         };
       }
-      // The quote around a string: part of the JSON token, or the csv quote escaped into the data's JSON string.
+      // The quote around a string: part of the JSON token, or the csv quote escaped into the data's JSON string
+      // (`"`, `\"`, `\\\"`, ... by depth), written inline: this is the hottest cell of most tables.
       const quote = kit.lit('"', mode === 'json' ? 0 : 1);
+      const q = quote.bytes;
+      const qn = q.length;
+      const qt = 2 * quote.t;
+      const noNulls = data.nullCount === 0;
       return (i) => {
-        if (!valid(i)) return slab.lit(nul);
+        if (!noNulls && !valid(i)) return slab.lit(nul);
         const a = offsets[i]!;
         const b = offsets[i + 1]!;
-        const mark = slab.pos;
-        let t = slab.lit(quote);
-        if (slab.clean(bytes, a, b, JSON_BAD)) {
-          t += b - a;
-          return t + slab.lit(quote);
+        slab.ensure(b - a + 2 * qn);
+        const out = slab.buf;
+        let p = slab.pos;
+        for (let k = 0; k < qn; k++) out[p++] = q[k]!;
+        for (let k = a; k < b; k++) {
+          const c = bytes[k]!;
+          if (JSON_BAD[c]) {
+            const s = buf.toString('utf8', a, b);
+            return slow(mode === 'json' ? JSON.stringify(s) : csvQuote(s));
+          }
+          out[p++] = c;
         }
-        slab.pos = mark;
-        const s = buf.toString('utf8', a, b);
-        return slow(mode === 'json' ? JSON.stringify(s) : csvQuote(s));
+        for (let k = 0; k < qn; k++) out[p++] = q[k]!;
+        slab.pos = p;
+        return b - a + qt;
       };
     }
     default:

@@ -42,10 +42,12 @@ const PAIRS = Uint8Array.from(
 );
 
 /**
- * Writes the shortest decimal of the finite non-integer `d` (its sign included) at `buf[pos]` and returns the
+ * Writes the shortest decimal of the finite non-integer `d = values[i]` (its sign included) at `buf[pos]` and returns the
  * position after it, or -1 (nothing written) when `String(d)` must do it. `buf` needs 25 bytes from `pos`.
  */
-export function writeShortestDouble(d: number, buf: Uint8Array, pos: number): number {
+export function writeShortestDouble(values: Float64Array, i: number, buf: Uint8Array, pos: number): number {
+  // Read here rather than passed in: a double argument is boxed on every call that is not inlined.
+  const d = values[i]!;
   const a = d < 0 ? -d : d;
   if (!(a >= 1e-6 && a < 1e15) || !LITTLE_ENDIAN) return -1;
   bits[0] = a;
@@ -84,7 +86,18 @@ export function writeShortestDouble(d: number, buf: Uint8Array, pos: number): nu
     if (dist > h + EPS) continue;
     // Too close to the interval's edge, or to a tie between two candidates, to be sure: String(d) decides.
     if (dist > h - EPS || Math.abs(f - 0.5) < EPS) return -1;
-    return emit(d < 0, whole, t + (up ? 1 : 0), j, buf, pos);
+    // whole + t + up may pass 2^53, so it goes on as q × 10^8 + r, both exact integers below 2^31.
+    let q = Math.floor(whole / 1e8);
+    let r = whole - q * 1e8 + t + (up ? 1 : 0);
+    while (r < 0) {
+      r += 1e8;
+      q--;
+    }
+    while (r >= 1e8) {
+      r -= 1e8;
+      q++;
+    }
+    return emit(d < 0, q | 0, r | 0, j, buf, pos);
   }
   return -1;
 }
@@ -127,23 +140,12 @@ function writeDigits(buf: Uint8Array, end: number, q: number, r: number): void {
   digitsBefore(buf, end, q);
 }
 
-/** Writes (whole + add) × 10^-j in fixed notation, trailing zeros of the fraction dropped. */
-function emit(negative: boolean, whole: number, add: number, j: number, buf: Uint8Array, pos: number): number {
-  // whole + add may pass 2^53, so it is kept as q × 10^8 + r, both parts exact integers below 2^31.
-  let q = Math.floor(whole / 1e8);
-  let r = whole - q * 1e8 + add;
-  while (r < 0) {
-    r += 1e8;
-    q--;
-  }
-  while (r >= 1e8) {
-    r -= 1e8;
-    q++;
-  }
+/** Writes (q × 10^8 + r) × 10^-j in fixed notation, trailing zeros of the fraction dropped. */
+function emit(negative: boolean, q: number, r: number, j: number, buf: Uint8Array, pos: number): number {
   // Trailing zeros of the fraction (only the 15-digit level can have them).
   let fraction = j;
   while (fraction > 0 && r % 10 === 0) {
-    if (q === 0) r /= 10;
+    if (q === 0) r = (r / 10) | 0;
     else {
       const q10 = (q / 10) | 0;
       r = r / 10 + (q - q10 * 10) * 1e7;

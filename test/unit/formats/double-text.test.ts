@@ -2,9 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { writeShortestDouble } from '../../../src/formats/double-text.js';
 
 const buf = new Uint8Array(64);
+const cell = new Float64Array(1);
 /** The fast path's text, or undefined when it leaves the value to String(d). */
 function fast(d: number): string | undefined {
-  const end = writeShortestDouble(d, buf, 3);
+  cell[0] = d;
+  const end = writeShortestDouble(cell, 0, buf, 3);
   return end < 0 ? undefined : Buffer.from(buf.subarray(3, end)).toString('latin1');
 }
 
