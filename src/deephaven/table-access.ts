@@ -171,6 +171,7 @@ export async function readTableData<P>(
         format: opts.format,
         rows: writer.rows,
         batches,
+        early: read.early,
         prepareMs: Math.round(prepared - started),
         waitMs: Math.round(waiting),
         formatMs: Math.round(formatting),

@@ -1,5 +1,6 @@
 import { Type, type Data, type RecordBatch } from 'apache-arrow';
 import type { FormatColumn } from './arrow-columns.js';
+import { digitCount, digitsBefore, PAIRS } from './digits.js';
 import { writeShortestDouble } from './double-text.js';
 
 /**
@@ -93,21 +94,6 @@ interface Lit {
   t: number;
 }
 
-/** "00" to "99" as ASCII, two bytes each. */
-const PAIRS = Uint8Array.from(
-  { length: 200 },
-  (_, k) => 48 + (k & 1 ? (k >> 1) % 10 : Math.floor((k >> 1) / 10)),
-);
-
-/** Decimal digits of a non-negative safe integer. */
-function digitCount(v: number): number {
-  if (v < 1e5) return v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : v < 1e4 ? 4 : 5;
-  if (v < 1e10) return v < 1e6 ? 6 : v < 1e7 ? 7 : v < 1e8 ? 8 : v < 1e9 ? 9 : 10;
-  let n = 11;
-  for (let x = 1e11; v >= x && n < 16; x *= 10) n++;
-  return n;
-}
-
 /** A growing byte buffer, reused for every slice of rows. */
 export class Slab {
   buf = Buffer.allocUnsafeSlow(1 << 20);
@@ -151,17 +137,7 @@ export class Slab {
       buf[--q] = PAIRS[r]!;
       v = next;
     }
-    while (v >= 100) {
-      const next = (v / 100) | 0;
-      const r = (v - next * 100) << 1;
-      buf[--q] = PAIRS[r + 1]!;
-      buf[--q] = PAIRS[r]!;
-      v = next;
-    }
-    if (v >= 10) {
-      buf[--q] = PAIRS[(v << 1) + 1]!;
-      buf[--q] = PAIRS[v << 1]!;
-    } else buf[--q] = 48 + v;
+    digitsBefore(buf, q, v);
     this.pos = end;
     return end - start;
   }

@@ -15,6 +15,8 @@
  * there, so every answer given is the exact one. Powers of two (lopsided intervals) are left to it as well.
  */
 
+import { digitCount, digitsBefore, PAIRS } from './digits.js';
+
 const SPLIT = 134217729; // 2^27 + 1: Veltkamp's splitter for 53-bit mantissas
 const EPS = 1e-9;
 const LOG10_2 = 0.3010299956639812;
@@ -34,12 +36,6 @@ const bits = new Float64Array(1);
 const words = new Uint32Array(bits.buffer);
 /** The bit tricks below read the high word at index 1. */
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-
-/** "00" to "99" as ASCII, two bytes each. */
-const PAIRS = Uint8Array.from(
-  { length: 200 },
-  (_, k) => 48 + (k & 1 ? (k >> 1) % 10 : Math.floor((k >> 1) / 10)),
-);
 
 /**
  * Writes the shortest decimal of the finite non-integer `d = values[i]` (its sign included) at `buf[pos]` and returns the
@@ -100,28 +96,6 @@ export function writeShortestDouble(values: Float64Array, i: number, buf: Uint8A
     return emit(d < 0, q | 0, r | 0, j, buf, pos);
   }
   return -1;
-}
-
-/** Decimal digits of an integer below 2^31. */
-function digitCount(v: number): number {
-  if (v < 1e5) return v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : v < 1e4 ? 4 : 5;
-  return v < 1e6 ? 6 : v < 1e7 ? 7 : v < 1e8 ? 8 : v < 1e9 ? 9 : 10;
-}
-
-/** Writes the digits of the integer v < 2^31 so that they end at `end`; returns where they start. */
-function digitsBefore(buf: Uint8Array, end: number, v: number): number {
-  while (v >= 100) {
-    const next = (v / 100) | 0;
-    const pair = (v - next * 100) << 1;
-    buf[--end] = PAIRS[pair + 1]!;
-    buf[--end] = PAIRS[pair]!;
-    v = next;
-  }
-  if (v >= 10) {
-    buf[--end] = PAIRS[(v << 1) + 1]!;
-    buf[--end] = PAIRS[v << 1]!;
-  } else buf[--end] = 48 + v;
-  return end;
 }
 
 /** Writes q × 10^8 + r (r < 10^8) so that its digits end at `end`. */

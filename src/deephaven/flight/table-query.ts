@@ -40,6 +40,8 @@ export interface TableRead {
   /** Rows the server was asked for (the size cap may stop the read earlier). */
   wanted: number;
   refreshing: boolean;
+  /** The rows were asked for together with the table's description (see queryTable). */
+  early: boolean;
   batches: AsyncIterableIterator<RecordBatch>;
   /** Stops the read and releases what the query exported on the worker. Always call it. */
   close(): Promise<void>;
@@ -102,11 +104,23 @@ export async function queryTable(
   const { timeoutMs } = q;
   const exports: Buffer[] = [];
   const release = (): Promise<void> => flight.release(exports.splice(0));
-  // A read that may turn out to be the whole table as it is (explicit max_rows, no steering) asks for its rows
-  // together with the table's description, one round trip (10-40 ms) earlier; the request is dropped when the
-  // description shows the read needs more (a ticking table to snapshot, fewer rows, a size cap).
+  // A whole-table read (explicit max_rows, no steering) of a table last described as static and within max_rows
+  // and the size cap sends its DoGet together with the description request, one round trip (10-40 ms) earlier,
+  // and drops it if the description now says otherwise. Never for a table not known to be static: a DoGet of a
+  // big ticking table makes the worker snapshot all of it before a cancel could stop it.
   let early: Promise<FlightDataStream> | undefined;
-  if (q.head && q.offset === 0 && q.maxRows !== undefined && !q.filters?.length && !q.sort?.length && !q.columns) {
+  const known = lastSeen(flight).get(q.table);
+  if (
+    known?.isStatic &&
+    q.maxRows !== undefined &&
+    known.size <= q.maxRows &&
+    known.size <= (q.rowsThatFit?.(known.columns) ?? Infinity) &&
+    q.head &&
+    q.offset === 0 &&
+    !q.filters?.length &&
+    !q.sort?.length &&
+    !q.columns
+  ) {
     early = flight.doGet(scopeTicket(q.table), timeoutMs);
     early.catch(() => undefined);
   }
@@ -126,6 +140,7 @@ export async function queryTable(
       throw (await notFound()) ?? e;
     }
     const fields = schemaFromHeader(info.schema_header).fields;
+    remember(flight, q.table, { isStatic: info.is_static, size: Number(info.size), columns: fields.length });
     if (q.columns) unknownColumns(q.columns, fields, 'columns');
     if (q.sort)
       unknownColumns(
@@ -180,7 +195,8 @@ export async function queryTable(
     // The size cap keeps the first rows of the range: the rest is not sent.
     const last = fit !== undefined && wantedLast - first > fit ? first + fit : wantedLast;
     let call: Promise<FlightDataStream>;
-    if (early && !ops.length && first === 0 && last === total) {
+    const usedEarly = early !== undefined && !ops.length && first === 0 && last === total;
+    if (early && usedEarly) {
       call = early;
       early = undefined;
     } else if (first !== 0 || last !== total) {
@@ -219,6 +235,7 @@ export async function queryTable(
       first,
       wanted: wantedLast - first,
       refreshing: !info.is_static,
+      early: usedEarly,
       batches: stream.batches,
       close: async () => {
         if (closed) return;
@@ -232,6 +249,25 @@ export async function queryTable(
     await release();
     throw e;
   }
+}
+
+interface Described {
+  isStatic: boolean;
+  size: number;
+  columns: number;
+}
+/** Per session, what the last description of each table said (the most recent 256 tables). */
+const described = new WeakMap<FlightSession, Map<string, Described>>();
+function lastSeen(flight: FlightSession): Map<string, Described> {
+  let seen = described.get(flight);
+  if (!seen) described.set(flight, (seen = new Map()));
+  return seen;
+}
+function remember(flight: FlightSession, table: string, d: Described): void {
+  const seen = lastSeen(flight);
+  seen.delete(table);
+  seen.set(table, d);
+  if (seen.size > 256) seen.delete(seen.keys().next().value!);
 }
 
 /** Cancels a DoGet nobody will read (its cancellation error is expected, not reported). */
