@@ -358,7 +358,12 @@ describe('byte path (csv, json, markdown and xml of int, long, double, boolean a
       name: 'D',
       java: 'double',
       type: new Float64(),
-      values: Array.from({ length: n }, (_, i) => [i / 7, NaN, -Infinity, Infinity, -0, 1e21, null][i % 7]),
+      // Integers, fractions of every length, values outside the fixed-notation range, NaN, infinities, -0, null.
+      values: Array.from(
+        { length: n },
+        (_, i) =>
+          [i / 7, NaN, -Infinity, Infinity, -0, 1e21, null, i / 3, -i / 11, i * 1e-7, 0.1 * i][i % 11],
+      ),
     },
     {
       name: 'B',
