@@ -195,9 +195,10 @@ export async function queryTable(
     // The size cap keeps the first rows of the range: the rest is not sent.
     const last = fit !== undefined && wantedLast - first > fit ? first + fit : wantedLast;
     let call: Promise<FlightDataStream>;
-    const usedEarly = early !== undefined && !ops.length && first === 0 && last === total;
-    if (early && usedEarly) {
-      call = early;
+    // The early DoGet serves when nothing is to be done to the table but read all of it.
+    const reused = !ops.length && first === 0 && last === total ? early : undefined;
+    if (reused) {
+      call = reused;
       early = undefined;
     } else if (first !== 0 || last !== total) {
       const ticket = flight.newExportTicket();
@@ -235,7 +236,7 @@ export async function queryTable(
       first,
       wanted: wantedLast - first,
       refreshing: !info.is_static,
-      early: usedEarly,
+      early: reused !== undefined,
       batches: stream.batches,
       close: async () => {
         if (closed) return;
