@@ -252,8 +252,8 @@ function generic(v: unknown): JsonValue {
 /**
  * Strings (readerFor reads every Utf8 column, list elements included, through this): a batch whose bytes are all
  * ASCII is decoded once and cut into substrings (the common case, several times faster than decoding each cell);
- * otherwise each cell is decoded as UTF-8. Also: the strings of a Utf8 column and whether every one of them is its own JSON body (no `"`, `\\` or control
- * character: the JSON token is the string between quotes, with no escaping to do).
+ * otherwise each cell is decoded as UTF-8. Also says whether every string is its own JSON body (no `"`, `\\` or
+ * control character: the JSON token is the string between quotes, with no escaping to do).
  */
 function utf8Column(data: Data): { values: (i: number) => string; plainJson: boolean } {
   const offsets = data.valueOffsets as Int32Array;

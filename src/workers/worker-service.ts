@@ -57,12 +57,6 @@ export interface CreateOptions {
   onProgress?: ProgressFn;
 }
 
-/**
- * Creates and deletes the MCP server's workers. A create validates everything, reserves its name and a slot,
- * starts the worker through its driver (ready signal, then a real login), and only then registers the session.
- * Every failure, timeout, cancellation, reload or shutdown on the way stops what was started and frees the
- * reservation.
- */
 /** One create call on its way: what to start, the session it becomes, and how the caller follows it. */
 interface CreateCall {
   plan: CreatePlan;
@@ -72,6 +66,12 @@ interface CreateCall {
   onProgress?: ProgressFn;
 }
 
+/**
+ * Creates and deletes the MCP server's workers. A create validates everything, reserves its name and a slot,
+ * starts the worker through its driver (ready signal, then a real login), and only then registers the session.
+ * Every failure, timeout, cancellation, reload or shutdown on the way stops what was started and frees the
+ * reservation.
+ */
 export class WorkerService {
   private readonly inFlight = new Set<{ abort: AbortController; done: Promise<unknown> }>();
   private readonly sweepGate: Promise<unknown>;
