@@ -107,21 +107,42 @@ export async function queryTable(
   // A whole-table read (explicit max_rows, no steering) of a table last described as static and within max_rows
   // and the size cap sends its DoGet together with the description request, one round trip (10-40 ms) earlier,
   // and drops it if the description now says otherwise. Never for a table not known to be static: a DoGet of a
-  // big ticking table makes the worker snapshot all of it before a cancel could stop it.
+  // big ticking table makes the worker snapshot all of it before a cancel could stop it. For the same reason the
+  // early DoGet reads a slice of the rows this read may return: a table replaced since by a big ticking one
+  // costs the worker a snapshot of those rows, not of the whole table.
   let early: Promise<FlightDataStream> | undefined;
+  /** The rows the early DoGet's slice holds at most. */
+  let earlyRows = 0;
   const known = lastSeen(flight).get(q.table);
+  const fitKnown = known && q.rowsThatFit?.(known.columns);
   if (
     known?.isStatic &&
     q.maxRows !== undefined &&
     known.size <= q.maxRows &&
-    known.size <= (q.rowsThatFit?.(known.columns) ?? Infinity) &&
+    known.size <= (fitKnown ?? Infinity) &&
     q.head &&
     q.offset === 0 &&
     !q.filters?.length &&
     !q.sort?.length &&
     !q.columns
   ) {
-    early = flight.doGet(scopeTicket(q.table), timeoutMs);
+    earlyRows = Math.min(q.maxRows, fitKnown ?? Infinity);
+    const ticket = flight.newExportTicket();
+    exports.push(ticket);
+    flight
+      .unary(
+        method('TableService', 'Slice'),
+        {
+          result_id: { ticket },
+          source_id: { ticket: { ticket: scopeTicket(q.table) } },
+          first_position_inclusive: '0',
+          last_position_exclusive: String(earlyRows),
+        },
+        timeoutMs,
+      )
+      // A failed Slice fails the DoGet on its ticket too, which is where it is reported (when it is used).
+      .catch(() => undefined);
+    early = flight.doGet(ticket, timeoutMs);
     early.catch(() => undefined);
   }
   const dropEarly = (): void => {
@@ -195,8 +216,9 @@ export async function queryTable(
     // The size cap keeps the first rows of the range: the rest is not sent.
     const last = fit !== undefined && wantedLast - first > fit ? first + fit : wantedLast;
     let call: Promise<FlightDataStream>;
-    // The early DoGet serves when nothing is to be done to the table but read all of it.
-    const reused = !ops.length && first === 0 && last === total ? early : undefined;
+    // The early DoGet serves when nothing is to be done to the table but read all of it, and its slice holds
+    // every row (the size cap's bound on the rows depends on the column count, which may have changed).
+    const reused = !ops.length && first === 0 && last === total && total <= earlyRows ? early : undefined;
     if (reused) {
       call = reused;
       early = undefined;

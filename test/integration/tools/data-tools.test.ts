@@ -455,6 +455,34 @@ describe('caps', () => {
     }
     await run(PY, 'del tick');
   });
+
+  it('a table replaced under the same name is read as it is now (ticking, then fewer columns and more rows)', async () => {
+    const read = (max_rows: number) =>
+      call(client, 'session_table_data', {
+        session_id: PY,
+        table_name: 'swap',
+        max_rows,
+        format: 'json-column',
+      });
+    await run(PY, 'from deephaven import empty_table\nswap = empty_table(5).update(["A = i", "B = i * 2"])');
+    // Twice: the second read is one that asks for the rows together with the table's description.
+    for (let k = 0; k < 2; k++)
+      expect((await read(10)).data).toEqual({ A: [0, 1, 2, 3, 4], B: [0, 2, 4, 6, 8] });
+    await run(PY, 'from deephaven import time_table\nswap = time_table("PT0.001S").update(["X = ii"])');
+    await expect
+      .poll(async () => (await read(10)).total_rows as number, { timeout: 30_000 })
+      .toBeGreaterThan(10);
+    const ticking = await read(10);
+    expect((ticking.data as { X: number[] }).X).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(ticking.is_complete).toBe(false);
+    await run(PY, 'swap = empty_table(8).update(["C = i + 100"])');
+    for (let k = 0; k < 2; k++) {
+      const r = await read(10);
+      expect(r.data).toEqual({ C: [100, 101, 102, 103, 104, 105, 106, 107] });
+      expect(r.is_complete).toBe(true);
+    }
+    await run(PY, 'del swap');
+  });
 });
 
 describe('steered reads: offset, columns, filters, sort (applied on the worker)', () => {
