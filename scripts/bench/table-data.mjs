@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ReadBuffer, deserializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
-import { freePort, rawPython } from './raw-workers.mjs';
+import { tableBenchWorker } from './raw-workers.mjs';
 import { ensureReference, referenceCommand } from './reference.mjs';
 import { provisionedVenv } from '../../dist/util/paths.js';
 
@@ -42,20 +42,7 @@ const RUNS = Number(opts.runs);
 const FORMATS = opts.formats.split(',');
 if (!opts['skip-reference']) ensureReference();
 
-const port = await freePort();
-const worker = await rawPython({
-  name: 'bench-data',
-  auth: 'ANONYMOUS',
-  language: 'python',
-  heapSizeGb: 4,
-  extraJvmArgs: [],
-  environment: {},
-  labels: {},
-  exitWithOwner: true,
-  venvPath: provisionedVenv(),
-  port,
-});
-await worker.waitUntilReady({ timeoutMs: 180_000 });
+const { worker, port } = await tableBenchWorker('bench-data');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'dh-mcp-bench-data-'));
 const configFile = path.join(dir, 'deephaven_mcp.json');
 writeFileSync(

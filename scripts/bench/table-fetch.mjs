@@ -10,8 +10,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { FlightSession } from '../../dist/deephaven/flight/flight-session.js';
 import { queryTable } from '../../dist/deephaven/flight/table-query.js';
-import { provisionedVenv } from '../../dist/util/paths.js';
-import { freePort, rawPython } from './raw-workers.mjs';
+import { tableBenchWorker } from './raw-workers.mjs';
 import { benchPython, ensureReference } from './reference.mjs';
 
 const { values: opts } = parseArgs({
@@ -25,20 +24,7 @@ const ROWS = Number(opts.rows);
 const RUNS = Number(opts.runs);
 ensureReference(); // the bench venv holds pydeephaven and pyarrow (the reference depends on both)
 
-const port = await freePort();
-const worker = await rawPython({
-  name: 'bench-fetch',
-  auth: 'ANONYMOUS',
-  language: 'python',
-  heapSizeGb: 4,
-  extraJvmArgs: [],
-  environment: {},
-  labels: {},
-  exitWithOwner: true,
-  venvPath: provisionedVenv(),
-  port,
-});
-await worker.waitUntilReady({ timeoutMs: 180_000 });
+const { worker, port } = await tableBenchWorker('bench-fetch');
 /** CPU time of the worker process so far, in ms (utime + stime, in clock ticks of 10 ms). */
 const workerCpu = () => {
   const f = readFileSync(`/proc/${worker.pid}/stat`, 'utf8').split(') ')[1].split(' ');
