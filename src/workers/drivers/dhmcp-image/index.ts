@@ -5,6 +5,7 @@ import type { LaunchContext, RunningWorker, WorkerDriver } from '../driver.js';
 import { attachContainer, launchContainer, sweepContainers } from '../shared/container.js';
 import { dhWorkerSpec, workerEnvironment } from '../shared/dh-worker-protocol.js';
 import { WorkerOutput, dhWorkerLine } from '../shared/worker-output.js';
+import { trackUntilReady } from '../shared/track-until-ready.js';
 
 /**
  * Containers of a dh-mcp worker image (images/, scripts/build-images.sh; labelled
@@ -32,19 +33,8 @@ export function dhmcpImageDriver(docker: () => Docker): WorkerDriver {
         stdinSecret: plan.auth === 'PSK' ? plan.token : undefined,
         output: new WorkerOutput(dhWorkerLine),
       });
-      ctx.track(worker.record());
-      try {
-        const ready = await worker.waitUntilReady({
-          timeoutMs: Math.max(ctx.deadline - Date.now(), 1),
-          signal: ctx.signal,
-          onProgress: booting,
-        });
-        return worker.running(ready);
-      } catch (e) {
-        await worker.discard();
-        if (!(await worker.isAlive())) ctx.untrack();
-        throw e;
-      }
+      const ready = await trackUntilReady(ctx, worker, () => worker.discard(), booting);
+      return worker.running(ready);
     },
 
     reattach: (record) => attachContainer(docker, 'dhmcp-image', record),

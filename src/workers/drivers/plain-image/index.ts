@@ -7,6 +7,7 @@ import { attachContainer, launchContainer, sweepContainers } from '../shared/con
 import { baseJvmArgs } from '../shared/dh-worker-protocol.js';
 import { WorkerOutput, type LineMeaning } from '../shared/worker-output.js';
 import { singleFileTar } from './tar.js';
+import { trackUntilReady } from '../shared/track-until-ready.js';
 
 const PSK_HANDLER = 'io.deephaven.authentication.psk.PskAuthenticationHandler';
 const ANONYMOUS_HANDLER = 'io.deephaven.auth.AnonymousAuthenticationHandler';
@@ -50,19 +51,8 @@ export function plainImageDriver(docker: () => Docker): WorkerDriver {
           for (const f of recipe.files) await c.putArchive(singleFileTar(f.name, f.content), { path: f.dir });
         },
       });
-      ctx.track(worker.record());
-      try {
-        const ready = await worker.waitUntilReady({
-          timeoutMs: Math.max(ctx.deadline - Date.now(), 1),
-          signal: ctx.signal,
-          onProgress: booting,
-        });
-        return worker.running(ready, { console: plan.language, secretExposure: recipe.secretExposure });
-      } catch (e) {
-        await worker.discard();
-        if (!(await worker.isAlive())) ctx.untrack();
-        throw e;
-      }
+      const ready = await trackUntilReady(ctx, worker, () => worker.discard(), booting);
+      return worker.running(ready, { console: plan.language, secretExposure: recipe.secretExposure });
     },
 
     reattach: (record) => attachContainer(docker, 'plain-image', record),

@@ -4,6 +4,7 @@ import { LaunchError } from '../../launch-error.js';
 import { phaseReporter } from '../../progress.js';
 import type { LaunchContext, RunningWorker, WorkerDriver } from '../driver.js';
 import { dhWorkerSpec } from '../shared/dh-worker-protocol.js';
+import { trackUntilReady } from '../shared/track-until-ready.js';
 import { freePort } from './free-port.js';
 import { launchPython, type PythonWorker } from './launch.js';
 import { attachPython } from './record.js';
@@ -31,17 +32,10 @@ export const pythonDriver: WorkerDriver = {
         port: await freePort(),
         logFile: ctx.logFile,
       });
-      ctx.track(worker.record());
       try {
-        const ready = await worker.waitUntilReady({
-          timeoutMs: Math.max(ctx.deadline - Date.now(), 1),
-          signal: ctx.signal,
-          onProgress: booting,
-        });
+        const ready = await trackUntilReady(ctx, worker, () => worker.stop(), booting);
         return running(worker, ready.version, ready.console);
       } catch (e) {
-        await worker.stop();
-        if (!(await worker.isAlive())) ctx.untrack();
         if (e instanceof LaunchError && e.portTaken && attempt < PORT_ATTEMPTS && !ctx.signal.aborted) {
           logger.info(
             { session: plan.name, port: worker.port },
