@@ -139,25 +139,22 @@ export async function queryTable(
   // early DoGet reads a slice of the rows this read may return: a table replaced since by a big ticking one
   // costs the worker a snapshot of those rows, not of the whole table.
   let early: Promise<FlightDataStream> | undefined;
-  /** The rows the early DoGet's slice holds at most. */
-  let earlyRows = 0;
   const known = lastSeen(flight).get(q.table);
-  const fitKnown = known && q.rowsThatFit?.(known.columns);
+  /** The rows the early DoGet's slice holds at most: max_rows, and the size cap's bound as last described. */
+  const earlyRows =
+    known && q.maxRows !== undefined ? Math.min(q.maxRows, q.rowsThatFit?.(known.columns) ?? Infinity) : 0;
   if (
     known?.isStatic &&
     q.maxRows !== undefined &&
-    known.size <= q.maxRows &&
-    known.size <= (fitKnown ?? Infinity) &&
+    known.size <= earlyRows &&
     q.head &&
     q.offset === 0 &&
     !q.filters?.length &&
     !q.sort?.length &&
     !q.columns
-  ) {
-    earlyRows = Math.min(q.maxRows, fitKnown ?? Infinity);
+  )
     // A failed Slice fails the DoGet on its ticket too, which is where it is reported (when it is used).
     early = sliceAndGet(scopeTicket(q.table), 0, earlyRows).call;
-  }
   const dropEarly = (): void => {
     if (early) abandon(early);
     early = undefined;
