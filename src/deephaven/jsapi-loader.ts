@@ -24,6 +24,8 @@ export interface TlsMaterial {
  */
 const modules = new Map<string, Promise<Dh>>();
 
+const CONNECT_TIMEOUT_MS = 10_000;
+
 export function jsapiCacheDir(): string {
   return path.join(userCacheDir(), 'jsapi');
 }
@@ -33,12 +35,19 @@ export function jsapiCacheDir(): string {
  * line). A JS API cached for that exact version is used without downloading it again, which saves a round trip
  * to a JVM that has just started.
  */
-export async function loadJsApi(
-  serverUrl: string,
-  tls?: TlsMaterial,
-  timeoutMs = 10_000,
-  knownVersion?: string,
-): Promise<Dh> {
+export interface LoadJsApiOptions {
+  tls?: TlsMaterial;
+  /** The whole download's deadline: a JVM that has just started may take many seconds to serve its first file. */
+  timeoutMs?: number;
+  /** How long the TCP (and TLS) connection may take; short, so that an address nothing answers on fails fast. */
+  connectTimeoutMs?: number;
+  knownVersion?: string;
+}
+
+export async function loadJsApi(serverUrl: string, opts: LoadJsApiOptions = {}): Promise<Dh> {
+  const { tls, knownVersion } = opts;
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const connectTimeoutMs = Math.min(opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS, timeoutMs);
   const cachedSha = knownVersion ? await shaForVersion(knownVersion) : undefined;
   if (cachedSha) {
     let cached = modules.get(cachedSha);
@@ -53,7 +62,7 @@ export async function loadJsApi(
   const body = await download(
     new URL('jsapi/dh-core.js', serverUrl.endsWith('/') ? serverUrl : `${serverUrl}/`),
     tls,
-    timeoutMs,
+    { connectMs: connectTimeoutMs, totalMs: timeoutMs },
   );
   const sha = createHash('sha256').update(body).digest('hex').slice(0, 24);
   if (knownVersion) await rememberVersion(knownVersion, sha);
@@ -129,18 +138,28 @@ async function importModule(sha: string, body: Buffer | undefined): Promise<Dh> 
   return mod.default;
 }
 
-function download(url: URL, tls: TlsMaterial | undefined, timeoutMs: number): Promise<Buffer> {
+function download(
+  url: URL,
+  tls: TlsMaterial | undefined,
+  limits: { connectMs: number; totalMs: number },
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const lib = url.protocol === 'https:' ? https : http;
+    // Two deadlines: the connection must open soon (nothing listening, or a black-holed address, fails fast);
+    // the answer then has until the caller's deadline, since a worker that has only just said it is ready can be
+    // slow to serve its first request on a loaded machine.
+    let timer: NodeJS.Timeout | undefined;
+    const expire = (ms: number, what: string): void => {
+      clearTimeout(timer);
+      timer = setTimeout(() => req.destroy(new Error(`${what} after ${ms} ms`)), ms);
+    };
     const req = lib.get(
       url,
-      {
-        timeout: timeoutMs,
-        ...(url.protocol === 'https:' && tls ? { ca: tls.ca, cert: tls.cert, key: tls.key } : {}),
-      },
+      url.protocol === 'https:' && tls ? { ca: tls.ca, cert: tls.cert, key: tls.key } : {},
       (res) => {
         if (res.statusCode !== 200) {
           res.resume();
+          clearTimeout(timer);
           reject(
             new WorkerUnreachableError(
               `GET ${url.origin}/jsapi/dh-core.js answered HTTP ${res.statusCode}; is this a Deephaven Community server?`,
@@ -150,14 +169,27 @@ function download(url: URL, tls: TlsMaterial | undefined, timeoutMs: number): Pr
         }
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve(Buffer.concat(chunks)));
-        res.on('error', (e) =>
-          reject(new WorkerUnreachableError(`connection failed while loading the JS API: ${e.message}`)),
-        );
+        res.on('end', () => {
+          clearTimeout(timer);
+          resolve(Buffer.concat(chunks));
+        });
+        res.on('error', (e) => {
+          clearTimeout(timer);
+          reject(new WorkerUnreachableError(`connection failed while loading the JS API: ${e.message}`));
+        });
       },
     );
-    req.on('timeout', () => req.destroy(new Error(`connection timed out after ${timeoutMs} ms`)));
+    const started = Date.now();
+    expire(limits.connectMs, 'connection timed out');
+    req.on('socket', (socket) => {
+      const connected = (): void =>
+        expire(Math.max(1, limits.totalMs - (Date.now() - started)), 'no answer for the JS API');
+      // A reused (keep-alive) socket is already connected and emits no connect event.
+      if (!socket.connecting) connected();
+      else socket.once(url.protocol === 'https:' ? 'secureConnect' : 'connect', connected);
+    });
     req.on('error', (e: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
       const what =
         e.code === 'ECONNREFUSED'
           ? 'connection refused'

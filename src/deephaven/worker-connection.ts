@@ -178,7 +178,7 @@ export async function connectWorker(opts: ConnectOptions): Promise<WorkerConnect
   const deadline = Date.now() + timeoutMs;
   const left = (): number => Math.max(1, deadline - Date.now());
   const url = opts.url.replace(/\/+$/, '');
-  const dh = await loadJsApi(url, opts.tls, Math.min(left(), 10_000), opts.knownVersion);
+  const dh = await loadJsApi(url, { tls: opts.tls, timeoutMs: left(), knownVersion: opts.knownVersion });
   const creds = credentials(dh, opts.auth, opts.token);
   const transportFactory = NodeHttp2gRPCTransport.createFactory({
     sessionOptions: tlsSessionOptions(opts.tls),
