@@ -28,7 +28,7 @@ it.each([
       });
       expect(w.token).toMatch(/^[0-9a-f]{32}$/);
       expect(progress[0]).toMatch(/^start: launching/);
-      const c = await connectWorker({ url: w.url, auth: 'PSK', token: w.token, timeoutMs: 20_000 });
+      const c = await connectWorker({ url: w.url, auth: 'PSK', token: w.token, timeoutMs: 90_000 });
       expect(c.info.consoleType).toBe(programmingLanguage.toLowerCase());
       await c.close();
     } finally {

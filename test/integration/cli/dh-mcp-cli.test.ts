@@ -46,7 +46,7 @@ function cli(
 const CHECK = `
 const { connectWorker } = await import(${JSON.stringify(path.join(PACKAGE_ROOT, 'dist', 'deephaven', 'worker-connection.js'))});
 const ok = process.env.DH_URL === 'http://' + process.env.DH_HOST + ':' + process.env.DH_PORT && /^[0-9a-f]{32}$/.test(process.env.DH_PSK);
-const c = await connectWorker({ url: process.env.DH_URL, auth: 'PSK', token: process.env.DH_PSK, timeoutMs: 20000 });
+const c = await connectWorker({ url: process.env.DH_URL, auth: 'PSK', token: process.env.DH_PSK, timeoutMs: 90_000 });
 console.log('logged in as', c.info.consoleType);
 await c.close();
 process.exit(ok ? Number(process.env.EXIT_WITH ?? 0) : 99);
@@ -141,7 +141,7 @@ describe('dh-mcp worker start / ls / stop across processes', () => {
         url: d.DH_URL as string,
         auth: 'PSK',
         token: d.DH_PSK as string,
-        timeoutMs: 20_000,
+        timeoutMs: 90_000,
       });
       await c.close();
       const ls = JSON.parse(cli(['worker', 'ls', '--json']).stdout) as Array<{

@@ -11,7 +11,7 @@ const IMAGE = `${process.env.DH_MCP_REGISTRY ?? '127.0.0.1:5555'}/deephaven/serv
 
 const CHECK = `
 const { connectWorker } = await import(${JSON.stringify(path.join(PACKAGE_ROOT, 'dist', 'deephaven', 'worker-connection.js'))});
-const c = await connectWorker({ url: process.env.DH_URL, auth: 'PSK', token: process.env.DH_PSK, timeoutMs: 30000 });
+const c = await connectWorker({ url: process.env.DH_URL, auth: 'PSK', token: process.env.DH_PSK, timeoutMs: 90_000 });
 console.log('logged in as', c.info.consoleType, c.info.deephavenVersion);
 await c.close();
 `;

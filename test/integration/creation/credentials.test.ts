@@ -56,7 +56,7 @@ async function logsIn(r: Record<string, unknown>): Promise<void> {
     url: (r.connection_url as string).replace('localhost', '127.0.0.1'),
     auth: 'PSK',
     token: r.auth_token as string,
-    timeoutMs: 20_000,
+    timeoutMs: 90_000,
   });
   await c.close();
 }

@@ -112,17 +112,17 @@ describe.each([
       expect(inspect).not.toContain(token);
       // The credentials log in; a wrong PSK is refused.
       const url = `http://127.0.0.1:${created.port as number}`;
-      const ok = await connectWorker({ url, auth: 'PSK', token, timeoutMs: 30_000 });
+      const ok = await connectWorker({ url, auth: 'PSK', token, timeoutMs: 90_000 });
       await ok.close();
       await expect(
-        connectWorker({ url, auth: 'PSK', token: `${token}x`, timeoutMs: 30_000 }),
+        connectWorker({ url, auth: 'PSK', token: `${token}x`, timeoutMs: 90_000 }),
       ).rejects.toThrow();
     } else {
       expect(creds.auth_token).toBe('');
       const anon = await connectWorker({
         url: `http://127.0.0.1:${created.port as number}`,
         auth: 'ANONYMOUS',
-        timeoutMs: 30_000,
+        timeoutMs: 90_000,
       });
       await anon.close();
     }

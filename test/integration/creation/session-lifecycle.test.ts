@@ -141,7 +141,7 @@ describe.each(CASES)('$method worker, $auth, $language', ({ method, auth, langua
       url: `http://127.0.0.1:${port}`,
       auth: auth === 'PSK' ? 'PSK' : 'ANONYMOUS',
       token: (creds.auth_token as string) || undefined,
-      timeoutMs: 20_000,
+      timeoutMs: 90_000,
     });
     await c.close();
 

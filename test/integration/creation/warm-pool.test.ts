@@ -114,7 +114,7 @@ it('a matching create is served by the pooled worker: renamed, tracked, usable, 
     url: `http://127.0.0.1:${created.port as number}`,
     auth: 'PSK',
     token: creds.auth_token as string,
-    timeoutMs: 20_000,
+    timeoutMs: 90_000,
   });
   await c.close();
 

@@ -179,7 +179,7 @@ describe('stand-ins for the official images', () => {
   });
 
   it('accept the PSK from START_OPTS and report a python console', async () => {
-    const conn = await connectWorker({ url: py.url, auth: 'PSK', token: pyPsk, timeoutMs: 60_000 });
+    const conn = await connectWorker({ url: py.url, auth: 'PSK', token: pyPsk, timeoutMs: 90_000 });
     try {
       expect(conn.info.consoleType).toBe('python');
       expect(conn.info.deephavenVersion).toBe(version);
@@ -190,13 +190,13 @@ describe('stand-ins for the official images', () => {
 
   it('refuse a wrong PSK', async () => {
     await expect(
-      connectWorker({ url: py.url, auth: 'PSK', token: `${pyPsk}x`, timeoutMs: 60_000 }),
+      connectWorker({ url: py.url, auth: 'PSK', token: `${pyPsk}x`, timeoutMs: 90_000 }),
     ).rejects.toThrow(/rejected the PSK credentials/);
   });
 
   it('take the PSK from a bootstrap file kept out of docker inspect, and the slim image runs Groovy', async () => {
     expect(JSON.stringify(await groovy.container.inspect())).not.toContain(groovyPsk);
-    const conn = await connectWorker({ url: groovy.url, auth: 'PSK', token: groovyPsk, timeoutMs: 60_000 });
+    const conn = await connectWorker({ url: groovy.url, auth: 'PSK', token: groovyPsk, timeoutMs: 90_000 });
     try {
       expect(conn.info.consoleType).toBe('groovy');
       const console = await conn.console();

@@ -11,11 +11,11 @@ it('PSK (default): ready by the worker line, the PSK logs in, a wrong one does n
   const dh = await new DeephavenContainer().withHeapGb(1).withLabels(scope).start();
   try {
     expect(dh.getAuthType()).toBe('PSK');
-    const c = await connectWorker({ url: dh.getUrl(), auth: 'PSK', token: dh.getPsk(), timeoutMs: 20_000 });
+    const c = await connectWorker({ url: dh.getUrl(), auth: 'PSK', token: dh.getPsk(), timeoutMs: 90_000 });
     expect(c.info.consoleType).toBe('python');
     await c.close();
     await expect(
-      connectWorker({ url: dh.getUrl(), auth: 'PSK', token: 'not-the-psk', timeoutMs: 20_000 }),
+      connectWorker({ url: dh.getUrl(), auth: 'PSK', token: 'not-the-psk', timeoutMs: 90_000 }),
     ).rejects.toThrow(/rejected/);
   } finally {
     await dh.stop();
@@ -29,7 +29,7 @@ it('anonymous Groovy worker from the groovy image', async () => {
     .withLabels(scope)
     .start();
   try {
-    const c = await connectWorker({ url: dh.getUrl(), auth: 'ANONYMOUS', timeoutMs: 20_000 });
+    const c = await connectWorker({ url: dh.getUrl(), auth: 'ANONYMOUS', timeoutMs: 90_000 });
     expect(c.info.consoleType).toBe('groovy');
     await c.close();
   } finally {
@@ -45,11 +45,11 @@ it('plain Deephaven image (the official-image stand-in, pulled when missing): re
     .withStartupTimeout(300_000)
     .start();
   try {
-    const c = await connectWorker({ url: dh.getUrl(), auth: 'PSK', token: dh.getPsk(), timeoutMs: 30_000 });
+    const c = await connectWorker({ url: dh.getUrl(), auth: 'PSK', token: dh.getPsk(), timeoutMs: 90_000 });
     expect(c.info.consoleType).toBe('groovy');
     await c.close();
     await expect(
-      connectWorker({ url: dh.getUrl(), auth: 'PSK', token: 'not-the-psk', timeoutMs: 20_000 }),
+      connectWorker({ url: dh.getUrl(), auth: 'PSK', token: 'not-the-psk', timeoutMs: 90_000 }),
     ).rejects.toThrow(/rejected/);
     const inspect = JSON.stringify(await testDocker().getContainer(dh.getId()).inspect());
     expect(inspect).not.toContain(dh.getPsk()!);
