@@ -1,8 +1,9 @@
 // The fetch alone, with no formatting: our Arrow Flight DoGet (the one session_table_data reads through) against
 // pyarrow's (the one the Python reference reads through, via pydeephaven), on one worker and one table, in
 // alternating rounds. Per client: median wall time of a whole-table read, the worker's CPU time per read (the
-// python process that embeds the JVM) and the client process's own CPU time per read. What is left of a session_table_data call once this is taken away is the
-// server's own work (formatting, the answer) and the MCP client's parse.
+// python process that embeds the JVM) and the client process's own CPU time per read. What is left of a
+// session_table_data call once this is taken away is the server's own work (formatting, the answer) and the MCP
+// client's parse.
 //
 // Usage: npm run bench:table-fetch [-- --rows 1000000 --runs 6 --rounds 2]
 import { execFileSync } from 'node:child_process';
@@ -31,7 +32,7 @@ const workerCpu = () => {
   return (Number(f[11]) + Number(f[12])) * 10;
 };
 
-// One line of JSON per read: wall ms and the worker's CPU ms.
+// One line of JSON per read: wall ms, the worker's and the client's CPU ms, and the rows read.
 const PY = `
 import json, sys, time
 from pydeephaven import Session

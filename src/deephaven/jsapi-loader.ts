@@ -30,23 +30,22 @@ export function jsapiCacheDir(): string {
   return path.join(userCacheDir(), 'jsapi');
 }
 
-/**
- * `knownVersion`: the Deephaven version the worker reported itself (a worker dh-mcp started says so in its ready
- * line). A JS API cached for that exact version is used without downloading it again, which saves a round trip
- * to a JVM that has just started.
- */
 export interface LoadJsApiOptions {
   tls?: TlsMaterial;
   /** The whole download's deadline: a JVM that has just started may take many seconds to serve its first file. */
-  timeoutMs?: number;
+  timeoutMs: number;
   /** How long the TCP (and TLS) connection may take; short, so that an address nothing answers on fails fast. */
   connectTimeoutMs?: number;
+  /**
+   * The Deephaven version the worker reported itself (a worker dh-mcp started says so in its ready line). A JS API
+   * cached for that exact version is used without downloading it again, which saves a round trip to a JVM that
+   * has just started.
+   */
   knownVersion?: string;
 }
 
-export async function loadJsApi(serverUrl: string, opts: LoadJsApiOptions = {}): Promise<Dh> {
-  const { tls, knownVersion } = opts;
-  const timeoutMs = opts.timeoutMs ?? 30_000;
+export async function loadJsApi(serverUrl: string, opts: LoadJsApiOptions): Promise<Dh> {
+  const { tls, knownVersion, timeoutMs } = opts;
   const connectTimeoutMs = Math.min(opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS, timeoutMs);
   const cachedSha = knownVersion ? await shaForVersion(knownVersion) : undefined;
   if (cachedSha) {

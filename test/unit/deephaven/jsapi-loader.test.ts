@@ -48,8 +48,9 @@ function cachedModules(): string[] {
 
 describe('loadJsApi', () => {
   it('waits past the connect timeout for a worker that is slow to answer, within the whole deadline', async () => {
-    answer = { delayMs: 400, status: 200 };
-    const dh = (await loadJsApi(base, { connectTimeoutMs: 100, timeoutMs: 10_000 })) as unknown as {
+    // A second between the deadlines and what they time: a loaded machine's stalled event loop cannot swap them.
+    answer = { delayMs: 1_500, status: 200 };
+    const dh = (await loadJsApi(base, { connectTimeoutMs: 1_000, timeoutMs: 10_000 })) as unknown as {
       served: number;
     };
     expect(dh.served).toBe(served);
@@ -58,10 +59,10 @@ describe('loadJsApi', () => {
   it('gives up on an answer that never comes at the deadline, naming what it waited for', async () => {
     answer = { delayMs: Infinity, status: 200 };
     const t0 = Date.now();
-    const err = await loadJsApi(base, { connectTimeoutMs: 100, timeoutMs: 600 }).catch((e: unknown) => e);
+    const err = await loadJsApi(base, { connectTimeoutMs: 1_000, timeoutMs: 1_500 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkerUnreachableError);
     expect((err as Error).message).toMatch(/no answer for the JS API after \d+ ms/);
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(550);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1_450);
   });
 
   it('fails at once when nothing listens', async () => {
